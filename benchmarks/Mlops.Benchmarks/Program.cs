@@ -1,0 +1,31 @@
+using BenchmarkDotNet.Running;
+using Mlops.Benchmarks;
+
+// benchmarks: side-by-side harnesses (print a ratio against a reference run in the same script) and
+// BenchmarkDotNet micro-benchmarks.
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob [--clicks 10000000] [--repeats 3] [--dir D]
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
+if (args.Length >= 4 && args[0] == "engine")
+{
+    return SeedJobComparison.RunEngine(args[1], args[2], args[3]);
+}
+
+if (args.Length >= 1 && args[0] == "seedjob")
+{
+    var options = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 1; i + 1 < args.Length; i += 2)
+    {
+        options[args[i].TrimStart('-')] = args[i + 1];
+    }
+
+    return SeedJobComparison.Run(options);
+}
+
+if (args.Length >= 1 && args[0] == "bdn")
+{
+    BenchmarkSwitcher.FromAssembly(typeof(SeedJobComparison).Assembly).Run(args[1..]);
+    return 0;
+}
+
+Console.Error.WriteLine("usage: Mlops.Benchmarks seedjob [--clicks N] [--repeats R] [--dir D] | bdn [BenchmarkDotNet args]");
+return 2;

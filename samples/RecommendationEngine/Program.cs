@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using Mlops.Features;
+using RecommendationEngine;
+
+// The seed story, runnable with no server: generate synthetic e-commerce data, then run the feature job.
+//   dotnet run --project samples/RecommendationEngine -c Release                       (generate 1M clicks + prepare)
+//   dotnet run --project samples/RecommendationEngine -c Release -- generate --out data [--clicks N] [--seed S]
+//   dotnet run --project samples/RecommendationEngine -c Release -- prepare --data data --out data/processed_features
+return Cli.Run(args);
+
+/// <summary>Command-line entry point of the sample.</summary>
+internal static class Cli
+{
+    public static int Run(string[] args)
+    {
+        try
+        {
+            var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
+            var options = ParseOptions(args.Skip(command == "all" ? 0 : 1).ToArray());
+            switch (command)
+            {
+                case "generate":
+                    Generate(Require(options, "out"), ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
+                    return 0;
+                case "prepare":
+                    Prepare(Require(options, "data"), Require(options, "out"));
+                    return 0;
+                case "all":
+                    var root = options.GetValueOrDefault("dir") ?? Path.Combine(Environment.CurrentDirectory, "out", "recommendation-engine");
+                    var data = Path.Combine(root, "data");
+                    Generate(data, ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
+                    Prepare(data, Path.Combine(root, "processed_features"));
+                    return 0;
+                case "help" or "--help" or "-h":
+                    PrintUsage();
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"Unknown command '{command}'.");
+                    PrintUsage();
+                    return 2;
+            }
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            PrintUsage();
+            return 2;
+        }
+        catch (Mlops.MlopsException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static void Generate(string directory, long clicks, int seed)
+    {
+        var generator = new SyntheticData(clicks, seed);
+        Console.WriteLine($"generate: {clicks:N0} clicks, {generator.Users:N0} user ids, {generator.Products:N0} products (seed {seed}) -> {Path.GetFullPath(directory)}");
+        var watch = Stopwatch.StartNew();
+        GeneratedFiles files;
+        using (var progress = new ConsoleProgress("clicks", clicks))
+        {
+            files = generator.Write(directory, progress);
+        }
+
+        Console.WriteLine($"  wrote {files.Clicks}{Path.DirectorySeparatorChar} (Parquet), {files.UserProfiles}, {files.ProductCatalog} in {watch.Elapsed.TotalSeconds:0.00} s");
+    }
+
+    private static void Prepare(string dataDirectory, string outputDirectory)
+    {
+        Console.WriteLine($"prepare: clicks ⋈ user_profiles (user_id) ⋈ product_catalog (product_id) -> VectorAssembler{string.Join(", ", FeatureColumns())} -> {Path.GetFullPath(outputDirectory)}");
+        var watch = Stopwatch.StartNew();
+        var clicks = Frame.ReadParquet(Path.Combine(dataDirectory, "clicks"));
+        var users = Frame.ReadJson(Path.Combine(dataDirectory, "user_profiles.jsonl"));
+        var products = Frame.ReadCsv(Path.Combine(dataDirectory, "product_catalog.csv"), new CsvReadOptions { Header = true, InferSchema = true });
+        var clicksIn = clicks.EstimatedRowCount ?? clicks.Count();
+        Console.WriteLine($"  inputs: {clicksIn:N0} clicks, {users.Count():N0} user profiles, {products.Count():N0} products (planned in {watch.Elapsed.TotalSeconds:0.00} s)");
+
+        watch.Restart();
+        ParquetWriteResult result;
+        using (var progress = new ConsoleProgress("clicks", clicksIn))
+        {
+            var counted = clicks.MapBatches(clicks.Schema, b => { progress.Add(b.Length); return b; }, preservesRowCount: true);
+            var output = FeatureJob.Plan(counted, users, products);
+            result = output.WriteParquet(outputDirectory, new ParquetWriteOptions { Mode = SaveMode.Overwrite });
+        }
+
+        Console.WriteLine($"  rows in: {clicksIn:N0} clicks; rows out: {result.Rows:N0} ({clicksIn - result.Rows:N0} dropped: no profile, no age or no product)");
+        Console.WriteLine($"  wrote {result.Files} part file(s), {result.Bytes / (1024.0 * 1024):0.0} MiB, to {Path.GetFullPath(outputDirectory)} in {watch.Elapsed.TotalSeconds:0.00} s");
+        Console.WriteLine();
+        Frame.ReadParquet(outputDirectory).Show(5);
+    }
+
+    private static string FeatureColumns() => "[" + string.Join(", ", RecommendationEngine.FeatureJob.FeatureColumns) + "]";
+
+    private static Dictionary<string, string> ParseOptions(string[] args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}': options are written --name value.");
+            }
+
+            options[args[i][2..]] = args[++i];
+        }
+
+        return options;
+    }
+
+    private static string Require(Dictionary<string, string> options, string name) =>
+        options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"Missing option --{name}.");
+
+    private static long ParseLong(Dictionary<string, string> options, string name, long fallback) =>
+        !options.TryGetValue(name, out var text) ? fallback
+        : long.TryParse(text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
+        : throw new ArgumentException($"Option --{name} must be a positive whole number; got '{text}'.");
+
+    private static void PrintUsage() => Console.Error.WriteLine(
+        """
+        usage:
+          RecommendationEngine [--clicks N] [--seed S] [--dir D]     generate data and run the feature job (default 1,000,000 clicks into ./out/recommendation-engine)
+          RecommendationEngine generate --out DIR [--clicks N] [--seed S]
+          RecommendationEngine prepare --data DIR --out DIR
+        """);
+}
