@@ -130,9 +130,16 @@ public partial class AzureBlobStore : BlobStore
 
     /// <inheritdoc/>
     /// <remarks>The service lists blob names in lexicographic order; each page is fetched (and retried) on demand.</remarks>
-    public override IEnumerable<BlobInfo> List(string prefix, CancellationToken cancellationToken = default)
+    public override IEnumerable<BlobInfo> List(string prefix, CancellationToken cancellationToken = default) =>
+        ListBlobs(ListPrefix(prefix), cancellationToken);
+
+    /// <inheritdoc/>
+    public override IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
+        ListBlobsAsync(ListPrefix(prefix), cancellationToken);
+
+    // Iterators run nothing until enumerated; the public methods above check their arguments eagerly.
+    private IEnumerable<BlobInfo> ListBlobs(string fullPrefix, CancellationToken cancellationToken)
     {
-        var fullPrefix = ListPrefix(prefix);
         string? continuation = null;
         do
         {
@@ -153,10 +160,8 @@ public partial class AzureBlobStore : BlobStore
         while (!string.IsNullOrEmpty(continuation));
     }
 
-    /// <inheritdoc/>
-    public override async IAsyncEnumerable<BlobInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<BlobInfo> ListBlobsAsync(string fullPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var fullPrefix = ListPrefix(prefix);
         string? continuation = null;
         do
         {
