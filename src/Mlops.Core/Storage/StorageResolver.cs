@@ -47,6 +47,9 @@ public class StorageResolver
         _environment = environment;
     }
 
+    /// <summary>The clock the resolver's stores use for retry delays and timeouts.</summary>
+    internal TimeProvider TimeProvider => _timeProvider;
+
     /// <summary>The resolver that code without dependency injection uses; hosts may replace it with their configured one.</summary>
     public static StorageResolver Default { get; set; } = new();
 
