@@ -97,9 +97,15 @@ public class LocalBlobStore : BlobStore
         ArgumentNullException.ThrowIfNull(prefix);
         prefix = prefix.TrimStart('/');
 
-        // Enumerate the deepest folder the prefix names, then filter on the full prefix.
+        // Enumerate the deepest folder the prefix names, then filter on the full prefix. The folder is
+        // resolved here, not in the iterator, so that a prefix escaping the root fails at the call.
         var slash = prefix.LastIndexOf('/');
         var folder = slash < 0 ? _root : GetFullPath(prefix[..slash]);
+        return ListFiles(folder, prefix, cancellationToken);
+    }
+
+    private IEnumerable<BlobInfo> ListFiles(string folder, string prefix, CancellationToken cancellationToken)
+    {
         if (!Directory.Exists(folder))
         {
             yield break;

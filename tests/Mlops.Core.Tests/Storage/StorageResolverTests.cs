@@ -176,6 +176,7 @@ public sealed class StorageResolverTests
 
         Assert.Throws<ArgumentException>(() => store.GetFullPath("../outside.txt"));
         Assert.Throws<ArgumentException>(() => store.OpenWrite("a/../../outside.txt"));
+        Assert.Throws<ArgumentException>(() => store.List("../elsewhere/"));
 
         // A sibling folder whose name starts with the root's name is outside too.
         Assert.Throws<ArgumentException>(() => store.GetFullPath("../root-sibling/x.txt"));
