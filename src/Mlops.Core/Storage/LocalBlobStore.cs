@@ -37,7 +37,10 @@ public class LocalBlobStore : BlobStore
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(Path.Combine(_root, path.TrimStart('/')));
-        if (!full.StartsWith(_root, StringComparison.Ordinal))
+
+        // Compare with the separator appended: root "/data/a" must not admit "/data/ab".
+        var rootWithSeparator = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
+        if (!(full + Path.DirectorySeparatorChar).StartsWith(rootWithSeparator, StringComparison.Ordinal))
         {
             throw new ArgumentException($"Path '{path}' escapes the store root '{_root}'.", nameof(path));
         }
@@ -94,9 +97,15 @@ public class LocalBlobStore : BlobStore
         ArgumentNullException.ThrowIfNull(prefix);
         prefix = prefix.TrimStart('/');
 
-        // Enumerate the deepest folder the prefix names, then filter on the full prefix.
+        // Enumerate the deepest folder the prefix names, then filter on the full prefix. The folder is
+        // resolved here, not in the iterator, so that a prefix escaping the root fails at the call.
         var slash = prefix.LastIndexOf('/');
         var folder = slash < 0 ? _root : GetFullPath(prefix[..slash]);
+        return ListFiles(folder, prefix, cancellationToken);
+    }
+
+    private IEnumerable<BlobInfo> ListFiles(string folder, string prefix, CancellationToken cancellationToken)
+    {
         if (!Directory.Exists(folder))
         {
             yield break;
@@ -191,9 +200,15 @@ public class LocalBlobStore : BlobStore
     {
         var source = GetFullPath(sourcePrefix.TrimEnd('/'));
         var destination = GetFullPath(destinationPrefix.TrimEnd('/'));
-        if (Directory.Exists(destination) || File.Exists(destination))
+        if (File.Exists(destination) || (Directory.Exists(destination) && Directory.EnumerateFiles(destination, "*", SearchOption.AllDirectories).Any()))
         {
             throw new BlobAlreadyExistsException(destination);
+        }
+
+        if (Directory.Exists(source) && Directory.Exists(destination))
+        {
+            // An empty destination folder holds no blobs, as on blob storage; it must go for the rename to succeed.
+            Directory.Delete(destination, recursive: true);
         }
 
         if (!Directory.Exists(source))

@@ -21,3 +21,13 @@ public class BlobAlreadyExistsException : MlopsException
     /// <summary>The location (path or URL) that exists.</summary>
     public string Location { get; }
 }
+
+/// <summary>Storage is not configured for a location: for example, no credentials are known for its account.</summary>
+public class StorageConfigurationException : MlopsException
+{
+    /// <summary>Creates the exception with a message saying what is missing and how to configure it.</summary>
+    public StorageConfigurationException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
