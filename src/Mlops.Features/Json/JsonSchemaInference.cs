@@ -58,6 +58,7 @@ internal static class JsonSchemaInference
         var count = 0;
         var malformed = false;
         Span<char> name = stackalloc char[256];
+        var fields = new List<(string Name, InferredType Type)>();
         while (count < settings.SamplingRows && lines.ReadLine())
         {
             if ((count++ & 1023) == 0)
@@ -65,7 +66,7 @@ internal static class JsonSchemaInference
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var error = SampleLine(lines.Current, types, lookup, name);
+            var error = SampleLine(lines.Current, types, lookup, name, fields);
             if (error is not null)
             {
                 if (settings.Mode == ReadMode.FailFast)
@@ -85,8 +86,10 @@ internal static class JsonSchemaInference
         ReadOnlySpan<byte> line,
         Dictionary<string, InferredType> types,
         Dictionary<string, InferredType>.AlternateLookup<ReadOnlySpan<char>> lookup,
-        Span<char> nameBuffer)
+        Span<char> nameBuffer,
+        List<(string Name, InferredType Type)> fields)
     {
+        fields.Clear();
         var reader = new Utf8JsonReader(line);
         try
         {
@@ -97,7 +100,6 @@ internal static class JsonSchemaInference
             }
 
             // Types are merged only once the whole line is known to be valid.
-            var fields = new List<(string Name, InferredType Type)>();
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 var name = PropertyName(ref reader, lookup, nameBuffer);

@@ -20,7 +20,10 @@ internal sealed class TextBatchBuilder
     private readonly int _batchSize;
     private readonly TimeUnit[] _units;
     private readonly ColumnBuilder[] _builders;
+    private readonly ColumnBuilder[] _dataBuilders;
+    private readonly TextColumnKind[] _kinds;
     private List<int>? _dropped;
+    private int _capacity;
 
     public TextBatchBuilder(TextSchemaPlan plan, TextValueParser parser, ReadMode mode, int batchSize)
     {
@@ -30,6 +33,9 @@ internal sealed class TextBatchBuilder
         _batchSize = batchSize;
         _units = plan.DataToSchema.Select(i => plan.Schema.FieldsList[i].DataType is TimestampType t ? t.Unit : TimeUnit.Microsecond).ToArray();
         _builders = new ColumnBuilder[plan.Schema.FieldsList.Count];
+        _dataBuilders = new ColumnBuilder[plan.DataColumnCount];
+        _kinds = plan.Kinds;
+        _capacity = Math.Min(batchSize, 4096);
         NewBuilders();
     }
 
@@ -40,16 +46,16 @@ internal sealed class TextBatchBuilder
     public bool IsFull => RowCount >= _batchSize;
 
     /// <summary>Whether data column <paramref name="column"/> is a string column.</summary>
-    public bool IsString(int column) => _plan.Kinds[column] == TextColumnKind.String;
+    public bool IsString(int column) => _kinds[column] == TextColumnKind.String;
 
     /// <summary>Appends a null.</summary>
-    public void AppendNull(int column) => _builders[_plan.DataToSchema[column]].AppendNull();
+    public void AppendNull(int column) => _dataBuilders[column].AppendNull();
 
     /// <summary>Parses field text as the column's type and appends it; on failure appends null and returns false.</summary>
     public bool AppendText(int column, ReadOnlySpan<byte> text)
     {
-        var builder = _builders[_plan.DataToSchema[column]];
-        switch (_plan.Kinds[column])
+        var builder = _dataBuilders[column];
+        switch (_kinds[column])
         {
             case TextColumnKind.String:
                 ((StringColumnBuilder)builder).Append(text);
@@ -135,7 +141,7 @@ internal sealed class TextBatchBuilder
     /// <summary>Appends a JSON number given as its text; strings keep the text, timestamps take it as epoch seconds.</summary>
     public bool AppendJsonNumber(int column, ReadOnlySpan<byte> text)
     {
-        switch (_plan.Kinds[column])
+        switch (_kinds[column])
         {
             case TextColumnKind.String:
             case TextColumnKind.Int8:
@@ -146,7 +152,7 @@ internal sealed class TextBatchBuilder
             case TextColumnKind.Double:
                 return AppendText(column, text);
             case TextColumnKind.Timestamp:
-                var builder = _builders[_plan.DataToSchema[column]];
+                var builder = _dataBuilders[column];
                 if (TextValueParser.TryParseLong(text, out var seconds) && IsoDateTime.TryToUnit(seconds, 0, _units[column], out var value)
                     && seconds is > -(1L << 40) and < 1L << 40)
                 {
@@ -165,7 +171,7 @@ internal sealed class TextBatchBuilder
     /// <summary>Appends a JSON string (unescaped); numbers accept only NaN and infinities, as Spark does.</summary>
     public bool AppendJsonString(int column, ReadOnlySpan<byte> text)
     {
-        switch (_plan.Kinds[column])
+        switch (_kinds[column])
         {
             case TextColumnKind.String:
             case TextColumnKind.Date32:
@@ -188,13 +194,13 @@ internal sealed class TextBatchBuilder
     /// <summary>Appends a JSON boolean; string columns get "true" or "false".</summary>
     public bool AppendJsonBool(int column, bool value)
     {
-        switch (_plan.Kinds[column])
+        switch (_kinds[column])
         {
             case TextColumnKind.Bool:
-                ((BooleanColumnBuilder)_builders[_plan.DataToSchema[column]]).Append(value);
+                ((BooleanColumnBuilder)_dataBuilders[column]).Append(value);
                 return true;
             case TextColumnKind.String:
-                ((StringColumnBuilder)_builders[_plan.DataToSchema[column]]).Append(value ? "true"u8 : "false"u8);
+                ((StringColumnBuilder)_dataBuilders[column]).Append(value ? "true"u8 : "false"u8);
                 return true;
             default:
                 AppendNull(column);
@@ -205,9 +211,9 @@ internal sealed class TextBatchBuilder
     /// <summary>Appends a JSON object or array as its raw text; only string columns take it.</summary>
     public bool AppendJsonText(int column, ReadOnlySpan<byte> json)
     {
-        if (_plan.Kinds[column] == TextColumnKind.String)
+        if (_kinds[column] == TextColumnKind.String)
         {
-            ((StringColumnBuilder)_builders[_plan.DataToSchema[column]]).Append(json);
+            ((StringColumnBuilder)_dataBuilders[column]).Append(json);
             return true;
         }
 
@@ -218,9 +224,9 @@ internal sealed class TextBatchBuilder
     /// <summary>Appends a vector; only <c>list&lt;double&gt;</c> columns take it.</summary>
     public bool AppendVector(int column, ReadOnlySpan<double> vector)
     {
-        if (_plan.Kinds[column] == TextColumnKind.Vector)
+        if (_kinds[column] == TextColumnKind.Vector)
         {
-            ((DoubleListColumnBuilder)_builders[_plan.DataToSchema[column]]).Append(vector);
+            ((DoubleListColumnBuilder)_dataBuilders[column]).Append(vector);
             return true;
         }
 
@@ -275,6 +281,8 @@ internal sealed class TextBatchBuilder
             dropped.Clear();
         }
 
+        // A file that filled a batch will likely fill the next: start it at full size rather than regrow.
+        _capacity = _batchSize;
         RowCount = 0;
         NewBuilders();
         return batch.Length == 0 ? null : batch;
@@ -283,7 +291,7 @@ internal sealed class TextBatchBuilder
     /// <summary>Describes the column's type for messages, e.g. "int" or "timestamp(microsecond, UTC)".</summary>
     public string TypeName(int column) =>
         FrameText.TypeName(_plan.Schema.FieldsList[_plan.DataToSchema[column]].DataType)
-        + (_plan.Kinds[column] switch
+        + (_kinds[column] switch
         {
             TextColumnKind.Date32 => " (expected " + (_parser.Temporal.DateFormat ?? "yyyy-MM-dd") + ")",
             TextColumnKind.Timestamp => " (expected " + (_parser.Temporal.TimestampFormat ?? "ISO 8601") + ")",
@@ -310,10 +318,14 @@ internal sealed class TextBatchBuilder
 
     private void NewBuilders()
     {
-        var capacity = Math.Min(_batchSize, 4096);
         for (var i = 0; i < _builders.Length; i++)
         {
-            _builders[i] = ColumnBuilder.Create(_plan.Schema.FieldsList[i].DataType, capacity);
+            _builders[i] = ColumnBuilder.Create(_plan.Schema.FieldsList[i].DataType, _capacity);
+        }
+
+        for (var c = 0; c < _dataBuilders.Length; c++)
+        {
+            _dataBuilders[c] = _builders[_plan.DataToSchema[c]];
         }
     }
 }

@@ -20,7 +20,14 @@ internal sealed class TextInputBuffer
         _stream = stream;
         _source = source;
         _maxRecordBytes = maxRecordBytes;
-        _buffer = new byte[Math.Min(InitialSize, Math.Max(maxRecordBytes, 4096))];
+        // Small files (many part files are) get a buffer of their size rather than a full megabyte.
+        var size = Math.Min(InitialSize, maxRecordBytes);
+        if (stream.CanSeek && stream.Length - stream.Position + 1 < size)
+        {
+            size = (int)(stream.Length - stream.Position + 1);
+        }
+
+        _buffer = new byte[Math.Max(size, 4096)];
     }
 
     /// <summary>The bytes; valid between <see cref="Start"/> and <see cref="End"/>.</summary>

@@ -69,4 +69,28 @@ public sealed class CsvSourceTests : IDisposable
         var frame = Frame.ReadCsv(Path.Combine(_files.Root, "many"), new CsvReadOptions { InferSchema = true, BatchSize = 33 });
         Assert.Equal(Enumerable.Range(0, 1200).Cast<object?>(), FrameValues.Column(frame, "_c0"));
     }
+
+    [Fact]
+    public void ReadingHonoursCancellation()
+    {
+        var path = _files.Write("a.csv", string.Concat(Enumerable.Range(0, 1000).Select(i => $"{i}\n")));
+        var frame = Frame.ReadCsv(path, new CsvReadOptions { BatchSize = 10 });
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => frame.Count(cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => frame.ReadBatches(cancelled.Token, 1).ToList());
+    }
+
+    [Fact]
+    public void JsonResolverOptionIsUsed()
+    {
+        _files.Write("data/a.jsonl", "{\"x\": 1}\n");
+        var frame = Frame.ReadJson("data/a.jsonl", new JsonReadOptions { Resolver = new RootedResolver(_files.Root) });
+        Assert.Equal([1L], FrameValues.Column(frame, "x"));
+    }
+
+    private sealed class RootedResolver(string root) : StorageResolver
+    {
+        public override StorageLocation Resolve(string location) => new(new LocalBlobStore(root), location);
+    }
 }

@@ -128,4 +128,13 @@ public sealed class JsonReadModeTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => Frame.ReadJson(path, new JsonReadOptions { SamplingRows = 2 }).Collect());
         Assert.Equal($"{path}:3, column 'n': cannot read the string 'three' as bigint (the schema was inferred from the first 2 records of each file; pass a schema or raise SamplingRows)", e.Message);
     }
+
+    [Fact]
+    public void CorruptColumnNameIsConfigurable()
+    {
+        var path = _files.Write("a.jsonl", "{\"a\": 1}\n{oops}\n");
+        var frame = Frame.ReadJson(path, new JsonReadOptions { Mode = ReadMode.Permissive, ColumnNameOfCorruptRecord = "bad_line" });
+        Assert.Equal(["a", "bad_line"], frame.Columns);
+        Assert.Equal([[1L, null], [null, "{oops}"]], FrameValues.Rows(frame));
+    }
 }
