@@ -1,4 +1,3 @@
-using Apache.Arrow;
 using Mlops.Features.IO;
 using Mlops.Features.Text;
 
