@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -15,8 +14,7 @@ internal static class ArrayFactory
         where T : unmanaged
     {
         var nullCount = validity is null ? 0 : NullCount(validity, values.Length);
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        var data = new ArrayData(type, values.Length, nullCount, 0, [nullCount == 0 ? ArrowBuffer.Empty : new ArrowBuffer(validity!), new ArrowBuffer(bytes)]);
+        var data = new ArrayData(type, values.Length, nullCount, 0, [nullCount == 0 ? ArrowBuffer.Empty : new ArrowBuffer(validity!), ArrayMemory<T>.Buffer(values)]);
         return ArrowArrayFactory.BuildArray(data);
     }
 
@@ -72,7 +70,7 @@ internal static class ArrayFactory
                     offsets[i + 1] = (i + 1) * utf8.Length;
                 }
 
-                return new StringArray(length, new ArrowBuffer(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray()), new ArrowBuffer(data), ArrowBuffer.Empty, 0, 0);
+                return new StringArray(length, ArrayMemory<int>.Buffer(offsets), new ArrowBuffer(data), ArrowBuffer.Empty, 0, 0);
             case double[] vector:
                 var builder = (DoubleListColumnBuilder)ColumnBuilder.Create(type, length);
                 for (var i = 0; i < length; i++)

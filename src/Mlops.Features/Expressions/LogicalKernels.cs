@@ -89,6 +89,19 @@ internal static class LogicalKernels
         var leftValidity = ArrayFactory.AndValidity(length, left);
         var rightValidity = ArrayFactory.AndValidity(length, right);
         var bits = new byte[(length + 7) >> 3];
+        if (leftValidity is null && rightValidity is null && (left.Offset & 7) == 0 && (right.Offset & 7) == 0)
+        {
+            // No nulls: plain bytewise AND / OR.
+            var l = leftValues.Slice(left.Offset >> 3, bits.Length);
+            var r = rightValues.Slice(right.Offset >> 3, bits.Length);
+            for (var i = 0; i < bits.Length; i++)
+            {
+                bits[i] = (byte)(isAnd ? l[i] & r[i] : l[i] | r[i]);
+            }
+
+            return ArrayFactory.Boolean(bits, null, length);
+        }
+
         byte[]? validity = null;
         for (var i = 0; i < length; i++)
         {

@@ -34,7 +34,7 @@ internal sealed class ArithmeticColumn(ArithmeticOperator op, Column left, Colum
             : ExpressionTypes.Common(l.Type, r.Type, stringsToDates: false)!;
         var lc = l.CastTo(type);
         var rc = r.CastTo(type);
-        return new BoundExpression(type, batch => ArithmeticKernels.Apply(op, lc.Evaluate(batch), rc.Evaluate(batch), type));
+        return new BoundExpression(type, batch => ArithmeticKernels.Apply(op, lc.Evaluate(batch), rc.Evaluate(batch), type), lc.IsConstant && rc.IsConstant);
     }
 }
 
@@ -90,7 +90,7 @@ internal sealed class ComparisonColumn(ComparisonOperator op, Column left, Colum
         common = common is NullType ? BooleanType.Default : common;
         var lc = l.CastTo(common);
         var rc = r.CastTo(common);
-        return new BoundExpression(BooleanType.Default, batch => ComparisonKernels.Apply(op, lc.Evaluate(batch), rc.Evaluate(batch)));
+        return new BoundExpression(BooleanType.Default, batch => ComparisonKernels.Apply(op, lc.Evaluate(batch), rc.Evaluate(batch)), lc.IsConstant && rc.IsConstant);
     }
 }
 

@@ -19,13 +19,11 @@ internal sealed class ColumnReference(string name) : Column
     }
 }
 
-/// <summary>A constant, broadcast to the length of each batch (the broadcast array is reused while batches keep their length).</summary>
+/// <summary>A constant, broadcast to the length of each batch.</summary>
 internal sealed class LiteralColumn : Column
 {
     private readonly object? _value;
     private readonly IArrowType _type;
-    private Broadcast? _last;
-
     /// <param name="value">The value in Arrow storage form (days for dates, microseconds for timestamps), or null.</param>
     /// <param name="type">Its type; <see cref="NullType"/> for the untyped null.</param>
     public LiteralColumn(object? value, IArrowType type)
@@ -49,22 +47,8 @@ internal sealed class LiteralColumn : Column
         _ => _value.ToString() ?? string.Empty,
     };
 
-    internal override BoundExpression Bind(Schema schema) => new(_type, batch => Evaluate(batch.Length));
-
-    private IArrowArray Evaluate(int length)
-    {
-        var last = Volatile.Read(ref _last);
-        if (last is not null && last.Length == length)
-        {
-            return last.Array;
-        }
-
-        var array = ArrayFactory.Broadcast(_type, _value, length);
-        Volatile.Write(ref _last, new Broadcast(length, array));
-        return array;
-    }
-
-    private sealed record Broadcast(int Length, IArrowArray Array);
+    internal override BoundExpression Bind(Schema schema) =>
+        new(_type, batch => ArrayFactory.Broadcast(_type, _value, batch.Length), isConstant: true);
 }
 
 /// <summary>An expression under another name.</summary>

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using Mlops.Arrow;
@@ -96,8 +95,8 @@ internal sealed class VectorAssemblerKernel
             offsets[r] = offsets[r - 1] + _size;
         }
 
-        var child = new DoubleArray(new ArrowBuffer(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()), ArrowBuffer.Empty, values.Length, 0, 0);
-        var vectors = new ListArray(_listType, rows, new ArrowBuffer(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray()), child, ArrowBuffer.Empty, 0, 0);
+        var child = new DoubleArray(ArrayMemory<double>.Buffer(values), ArrowBuffer.Empty, values.Length, 0, 0);
+        var vectors = new ListArray(_listType, rows, ArrayMemory<int>.Buffer(offsets), child, ArrowBuffer.Empty, 0, 0);
         var columns = new IArrowArray[batch.ColumnCount + 1];
         for (var c = 0; c < batch.ColumnCount; c++)
         {
