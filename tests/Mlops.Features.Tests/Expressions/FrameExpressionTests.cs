@@ -84,6 +84,31 @@ public class FrameExpressionTests
     }
 
     [Fact]
+    public void EvaluatesOverSlicedArrays()
+    {
+        var schema = Schema(("s", StringType.Default), ("n", Int32Type.Default), ("flag", BooleanType.Default));
+        var rows = Enumerable.Range(0, 30).Select(i => (IReadOnlyList<object?>)[i % 4 == 0 ? null : "v" + i, i % 5 == 0 ? null : i, i % 3 == 0 ? null : i % 2 == 0]).ToList();
+        var batch = Frame.FromRows(schema, rows).ReadBatches().Single();
+        var sliced = new RecordBatch(schema, Enumerable.Range(0, 3).Select(c => ArrowArrayFactory.Slice(batch.Column(c), 3, 21)), 21);
+
+        var result = Frame.FromBatches(sliced)
+            .Filter(((Col("s") > "v1") & Col("flag").IsNotNull()) | (Col("n") % 7 == 0))
+            .WithColumn("m", (Col("n") * 2) + Col("s").IsNull().Cast("int"))
+            .Collect();
+
+        var expected = Enumerable.Range(3, 21).Where(i =>
+        {
+            bool? greater = i % 4 == 0 ? null : string.CompareOrdinal("v" + i, "v1") > 0;
+            bool? both = i % 3 == 0 ? false : greater;
+            bool? seven = i % 5 == 0 ? null : i % 7 == 0;
+            return both == true || seven == true;
+        }).ToArray();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Select(i => i % 4 == 0 ? null : "v" + i), result.Select(r => (string?)r["s"]));
+        Assert.Equal(expected.Select(i => i % 5 == 0 ? (int?)null : (i * 2) + (i % 4 == 0 ? 1 : 0)), result.Select(r => (int?)r["m"]));
+    }
+
+    [Fact]
     public void MatchesDuckDbOnRandomDataWithNulls()
     {
         var random = new Random(7);
