@@ -37,10 +37,10 @@ internal static class StringConversions
                     builder.Append(a.GetValue(i)!.Value ? "true" : "false");
                     break;
                 case PrimitiveArray<double> a:
-                    builder.Append(FormatJava(a.Values[i], buffer));
+                    builder.Append(JavaNumberFormat.Format(a.Values[i], buffer));
                     break;
                 case PrimitiveArray<float> a:
-                    builder.Append(FormatJava(a.Values[i], buffer));
+                    builder.Append(JavaNumberFormat.Format(a.Values[i], buffer));
                     break;
                 case Date32Array a:
                     builder.Append(FormatDate(a.Values[i], buffer));
@@ -108,11 +108,6 @@ internal static class StringConversions
 
         return builder.Build();
     }
-
-    /// <summary>Formats like Java's <c>Double.toString</c>: shortest round-trip digits, plain between 1e-3 and 1e7, else <c>d.dddE±n</c>.</summary>
-    internal static ReadOnlySpan<char> FormatJava(double value, Span<char> buffer) => FormatJava(value, isFloat: false, buffer);
-
-    internal static ReadOnlySpan<char> FormatJava(float value, Span<char> buffer) => FormatJava(value, isFloat: true, buffer);
 
     internal static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
     {
@@ -261,118 +256,6 @@ internal static class StringConversions
         return true;
     }
 
-    private static ReadOnlySpan<char> FormatJava(double value, bool isFloat, Span<char> buffer)
-    {
-        if (double.IsNaN(value))
-        {
-            return "NaN";
-        }
-
-        if (double.IsInfinity(value))
-        {
-            return value > 0 ? "Infinity" : "-Infinity";
-        }
-
-        if (value == 0)
-        {
-            return double.IsNegative(value) ? "-0.0" : "0.0";
-        }
-
-        // Shortest round-trip digits in scientific form, e.g. "-1.2345E+003" → digits "12345", exponent 3.
-        Span<char> scientific = stackalloc char[40];
-        var ok = isFloat
-            ? ((float)value).TryFormat(scientific, out var written, "E8", CultureInfo.InvariantCulture)
-            : value.TryFormat(scientific, out written, "E16", CultureInfo.InvariantCulture);
-        Span<char> shortest = stackalloc char[40];
-        var okShort = isFloat
-            ? ((float)value).TryFormat(shortest, out var shortLength, "R", CultureInfo.InvariantCulture)
-            : value.TryFormat(shortest, out shortLength, "R", CultureInfo.InvariantCulture);
-        if (!ok || !okShort)
-        {
-            throw new InvalidOperationException("Number formatting failed.");
-        }
-
-        var exponent = int.Parse(scientific[(scientific[..written].IndexOf('E') + 1)..written], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        Span<char> digits = stackalloc char[32];
-        var count = 0;
-        var mantissa = shortest[..shortLength];
-        var e = mantissa.IndexOfAny('E', 'e');
-        if (e >= 0)
-        {
-            mantissa = mantissa[..e];
-        }
-
-        foreach (var c in mantissa)
-        {
-            if (c is >= '0' and <= '9' && !(count == 0 && c == '0'))
-            {
-                digits[count++] = c;
-            }
-        }
-
-        while (count > 1 && digits[count - 1] == '0')
-        {
-            count--;
-        }
-
-        var p = 0;
-        if (value < 0)
-        {
-            buffer[p++] = '-';
-        }
-
-        var magnitude = Math.Abs(value);
-        if (magnitude >= 1e-3 && magnitude < 1e7)
-        {
-            if (exponent < 0)
-            {
-                buffer[p++] = '0';
-                buffer[p++] = '.';
-                for (var z = 0; z < -exponent - 1; z++)
-                {
-                    buffer[p++] = '0';
-                }
-
-                digits[..count].CopyTo(buffer[p..]);
-                return buffer[..(p + count)];
-            }
-
-            for (var k = 0; k <= exponent; k++)
-            {
-                buffer[p++] = k < count ? digits[k] : '0';
-            }
-
-            buffer[p++] = '.';
-            if (count <= exponent + 1)
-            {
-                buffer[p++] = '0';
-            }
-            else
-            {
-                digits[(exponent + 1)..count].CopyTo(buffer[p..]);
-                p += count - exponent - 1;
-            }
-
-            return buffer[..p];
-        }
-
-        buffer[p++] = digits[0];
-        buffer[p++] = '.';
-        if (count == 1)
-        {
-            buffer[p++] = '0';
-        }
-        else
-        {
-            digits[1..count].CopyTo(buffer[p..]);
-            p += count - 1;
-        }
-
-        buffer[p++] = 'E';
-        exponent.TryFormat(buffer[p..], out var expLength, provider: CultureInfo.InvariantCulture);
-        return buffer[..(p + expLength)];
-    }
-
     private static ReadOnlySpan<char> FormatInteger(long value, Span<char> buffer)
     {
         value.TryFormat(buffer, out var written, provider: CultureInfo.InvariantCulture);
@@ -409,7 +292,7 @@ internal static class StringConversions
 
             if (ArrowArrays.IsValid(childValidity, child.Offset, k))
             {
-                text.Append(FormatJava(child.Values[k], buffer));
+                text.Append(JavaNumberFormat.Format(child.Values[k], buffer));
             }
             else
             {
