@@ -16,8 +16,7 @@ internal static class ParquetScan
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new ParquetReadOptions();
         var files = SourceFiles.Expand(path, options.Resolver, ".parquet");
-        var footers = new ParquetFooter[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(8, Environment.ProcessorCount * 2) }, i => footers[i] = ParquetFooter.Read(files[i]));
+        var footers = ReadFooters(files);
 
         var first = footers[0];
         var names = options.Columns?.ToArray() ?? first.Columns.Select(c => c.Name).ToArray();
@@ -72,6 +71,31 @@ internal static class ParquetScan
         }
 
         return Frame.FromPartitions(schema, partitions, total);
+    }
+
+    /// <summary>Reads the footers in parallel (remote stores pay a round trip each); the first failing file in path order is reported.</summary>
+    private static ParquetFooter[] ReadFooters(IReadOnlyList<StorageLocation> files)
+    {
+        var footers = new ParquetFooter[files.Count];
+        var failures = new Exception?[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(8, Environment.ProcessorCount * 2) }, i =>
+        {
+            try
+            {
+                footers[i] = ParquetFooter.Read(files[i]);
+            }
+            catch (Exception e)
+            {
+                failures[i] = e;
+            }
+        });
+        var failure = failures.FirstOrDefault(e => e is not null);
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        return footers;
     }
 
     private static ParquetColumnPlan Find(ParquetFooter footer, string name, ParquetFooter first)
