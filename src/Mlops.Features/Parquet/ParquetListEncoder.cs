@@ -11,6 +11,20 @@ namespace Mlops.Features.Parquet;
 /// </summary>
 internal static class ParquetListEncoder
 {
+    /// <summary>Whether every list in the range has at least one element.</summary>
+    private static bool IsDense(ReadOnlySpan<int> offsets)
+    {
+        for (var i = 1; i < offsets.Length; i++)
+        {
+            if (offsets[i] == offsets[i - 1])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public static async Task WriteAsync(ParquetRowGroupWriter writer, ParquetWriteColumn column, IReadOnlyList<BatchSegment> segments, int rows, CancellationToken ct)
     {
         var slots = 0;
@@ -46,6 +60,26 @@ internal static class ParquetListEncoder
                 var elements = (DoubleArray)array.Values;
                 var elementValues = elements.Values;
                 var offsets = array.ValueOffsets;
+                var first = offsets[segment.Offset];
+                var last = offsets[segment.Offset + segment.Length];
+                if (array.NullCount == 0 && elements.NullCount == 0 && IsDense(offsets.Slice(segment.Offset, segment.Length + 1)))
+                {
+                    // Every row holds at least one value and nothing is null (feature vectors): bulk copies and fills.
+                    var count = last - first;
+                    elementValues[first..last].CopyTo(values.AsSpan(dense));
+                    definitions.AsSpan(slot, count).Fill(valueLevel);
+                    var rep = repetitions.AsSpan(slot, count);
+                    rep.Fill(1);
+                    for (var i = 0; i < segment.Length; i++)
+                    {
+                        rep[offsets[segment.Offset + i] - first] = 0;
+                    }
+
+                    dense += count;
+                    slot += count;
+                    continue;
+                }
+
                 for (var i = 0; i < segment.Length; i++)
                 {
                     var row = segment.Offset + i;

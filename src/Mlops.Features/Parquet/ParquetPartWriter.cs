@@ -40,7 +40,7 @@ internal sealed class ParquetPartWriter : IAsyncDisposable
         var stream = await store.OpenWriteAsync(path, overwrite: false, ct).ConfigureAwait(false);
         try
         {
-            var writer = await ParquetWriter.CreateAsync(schema, stream, options, append: false, ct).ConfigureAwait(false);
+            var writer = await ParquetWriter.CreateAsync(schema, new BlockingWriteStream(stream), options, append: false, ct).ConfigureAwait(false);
             ParquetFooterAnnotations.Apply(writer, columns);
             if (arrowMetadata is not null)
             {
