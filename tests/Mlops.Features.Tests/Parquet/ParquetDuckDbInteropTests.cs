@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Numerics;
 using Apache.Arrow;
+using Apache.Arrow.Types;
 using DuckDB.NET.Data;
 
 namespace Mlops.Features.Tests.Parquet;
@@ -48,6 +49,32 @@ public sealed class ParquetDuckDbInteropTests : IDisposable
             """);
         var ours = frame.Collect().OrderBy(r => (long)r["id"]!).Select(r => r.Values.Select(Canonical).ToArray()).ToList();
         AssertSameTable(ours, duckRows);
+    }
+
+    [Fact]
+    public void DenseFeatureVectorsSplitAcrossRowGroupsReadBackInDuckDb()
+    {
+        // Every row holds three values (the VectorAssembler's shape); batches of 700 straddle row groups of 1000.
+        var random = new Random(23);
+        var schema = new Schema([new Field("id", Int64Type.Default, false), new Field("features", new ListType(new Field("item", DoubleType.Default, false)), false)], null);
+        var rows = Enumerable.Range(0, 5000).Select(i => (IReadOnlyList<object?>)[(long)i, new[] { random.NextDouble(), i * 0.5, -random.NextDouble() }]).ToList();
+        var frame = Frame.FromRows(schema, rows, batchSize: 700);
+        var output = _temp.Combine("vectors");
+        frame.WriteParquet(output, new ParquetWriteOptions { RowGroupSize = 1000, DegreeOfParallelism = 2 });
+
+        using var duck = Open();
+        var duckRows = Query(duck, $"SELECT id, features[1], features[2], features[3], len(features) FROM read_parquet('{output.Replace('\\', '/')}/*.parquet') ORDER BY id");
+
+        Assert.Equal(5000, duckRows.Count);
+        for (var i = 0; i < duckRows.Count; i++)
+        {
+            var expected = (double[])rows[i][1]!;
+            Assert.Equal(i.ToString(CultureInfo.InvariantCulture), duckRows[i][0]);
+            Assert.Equal(expected, new[] { (double)duckRows[i][1]!, (double)duckRows[i][2]!, (double)duckRows[i][3]! });
+            Assert.Equal("3", duckRows[i][4]);
+        }
+
+        ParquetTestData.AssertSameRows(frame.Collect(), Frame.ReadParquet(output).Collect(), "id");
     }
 
     [Fact]
