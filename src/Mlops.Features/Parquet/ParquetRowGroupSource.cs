@@ -21,7 +21,7 @@ internal static class ParquetRowGroupSource
         string? column = null;
         try
         {
-            using var stream = file.Store.OpenRead(file.Path, ct);
+            using var stream = new BlockingReadStream(file.Store.OpenRead(file.Path, ct));
             return ReadAsync(stream, rowGroup, schema, columns, c => column = c, ct).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not MlopsException and not OperationCanceledException)

@@ -137,7 +137,7 @@ internal sealed record ParquetFooter(StorageLocation Location, ParquetColumnPlan
     {
         try
         {
-            using var stream = location.Store.OpenRead(location.Path);
+            using var stream = new BlockingReadStream(location.Store.OpenRead(location.Path));
             return ReadAsync(location, stream).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not MlopsException and not OperationCanceledException)
