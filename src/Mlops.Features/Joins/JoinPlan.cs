@@ -89,10 +89,12 @@ internal sealed class JoinPlan
             var lf = leftSchema.FieldsList[l];
             var rf = rightSchema.FieldsList[r];
             var (kind, type) = CompareAs(name, lf.DataType, rf.DataType);
+            // The output key is the left's (the right's for right joins), so it has that side's nullability; a
+            // full join's coalesced key is null only for a row whose own side's key is null.
             var nullable = how switch
             {
                 JoinType.Right => rf.IsNullable,
-                JoinType.Full => lf.IsNullable && rf.IsNullable,
+                JoinType.Full => lf.IsNullable || rf.IsNullable,
                 _ => lf.IsNullable,
             };
             keys[i] = new JoinKey(name, l, r, kind, new Field(name, type, nullable, lf.Metadata));
