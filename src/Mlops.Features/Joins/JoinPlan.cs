@@ -108,9 +108,12 @@ internal sealed class JoinPlan
             .ToArray();
         if (clashes.Length > 0)
         {
+            var names = string.Join(", ", clashes.Select(c => "'" + c + "'"));
+            var what = clashes.Length == 1
+                ? $"column {names} exists on both sides but is not a join key"
+                : $"columns {names} exist on both sides but are not join keys";
             throw new SchemaException(
-                $"Cannot join: column{(clashes.Length == 1 ? string.Empty : "s")} {string.Join(", ", clashes.Select(c => "'" + c + "'"))} " +
-                $"exist{(clashes.Length == 1 ? "s" : string.Empty)} on both sides but {(clashes.Length == 1 ? "is" : "are")} not join keys, so the result would have duplicate names. " +
+                $"Cannot join: {what}, so the result would have duplicate names. " +
                 "Rename them on one side with WithColumnRenamed, remove them with Drop, or add them to the join keys.");
         }
 

@@ -76,13 +76,16 @@ public sealed class JoinExecutionTests
         Assert.Null(small.Join(WithEstimate(big, null), "k", JoinType.Full).EstimatedRowCount);
     }
 
-    [Fact]
-    public void ManyToManyOutputIsSplitIntoBoundedBatches()
+    [Theory]
+    [InlineData("string", "key")]
+    [InlineData("long", 7L)]
+    [InlineData("double", double.NaN)]
+    public void ManyToManyOutputIsSplitIntoBoundedBatches(string keyType, object key)
     {
         // 300 x 300 rows on one key: 90,000 output rows from a single probe batch.
-        var left = Of(["k:string", "a:int"], [.. Enumerable.Range(0, 300).Select(i => new object?[] { "key", i })], batchSize: 1000);
-        var right = Of(["k:string", "b:int"], [.. Enumerable.Range(0, 300).Select(i => new object?[] { "key", i })], batchSize: 1000);
-        foreach (var how in new[] { JoinType.Inner, JoinType.Full, JoinType.Left })
+        var left = Of([$"k:{keyType}", "a:int"], [.. Enumerable.Range(0, 300).Select(i => new object?[] { key, i })], batchSize: 1000);
+        var right = Of([$"k:{keyType}", "b:int"], [.. Enumerable.Range(0, 300).Select(i => new object?[] { key, i })], batchSize: 1000);
+        foreach (var how in new[] { JoinType.Inner, JoinType.Full, JoinType.Left, JoinType.Right })
         {
             var batches = left.Join(right, "k", how).ReadBatches().ToList();
             Assert.True(batches.Count >= 2);
@@ -128,6 +131,52 @@ public sealed class JoinExecutionTests
         Assert.Equal(30_000, probe.Join(build, "k", JoinType.Left).Count());
         Assert.Equal(10_000, probe.Join(build, "k", JoinType.LeftSemi).Count());
         Assert.Equal(10_000, probe.Join(build, "k", JoinType.LeftAnti).Count());
+    }
+
+    [Theory]
+    [InlineData(JoinType.Inner)]
+    [InlineData(JoinType.Full)]
+    [InlineData(JoinType.LeftAnti)]
+    public void SlicedInputBatchesJoinLikeTheirCopies(JoinType how)
+    {
+        // Arrays that start at an offset into their buffers (as readers and Limit may produce) on both sides.
+        var random = new Random(7);
+        var left = Of(["k:long", "s:string", "d:double"], [.. Enumerable.Range(0, 64).Select(i => Row(random, i))], batchSize: 64);
+        var right = Of(["k:long", "s:string", "e:double"], [.. Enumerable.Range(0, 64).Select(i => Row(random, i))], batchSize: 64);
+        var slicedLeft = Sliced(left);
+        var slicedRight = Sliced(right);
+        Assert.Contains(slicedLeft.ReadBatches(), b => b.Column(0).Offset > 0);
+
+        foreach (var on in new[] { new[] { "k" }, ["s"], ["k", "s"] })
+        {
+            // The shared column that is not a key gets another name on the right.
+            var l = left;
+            var sl = slicedLeft;
+            var r = on.Length == 2 ? right : right.WithColumnRenamed(on[0] == "k" ? "s" : "k", "other");
+            var sr = on.Length == 2 ? slicedRight : slicedRight.WithColumnRenamed(on[0] == "k" ? "s" : "k", "other");
+            var expected = Sorted(SinglePartition(Sliced(l, copy: true)).Join(SinglePartition(Sliced(r, copy: true)), on, how).Collect().Select(x => x.Values));
+            Assert.Equal(expected, Sorted(sl.Join(sr, on, how).Collect().Select(x => x.Values)));
+            Assert.NotEmpty(expected);
+        }
+
+        static object?[] Row(Random random, int i) =>
+            [random.Next(6) == 0 ? null : (long)random.Next(8), random.Next(6) == 0 ? null : "s" + random.Next(4), (double)i];
+    }
+
+    // Cuts each batch into [3, 40) and [40, end) slices (or copies of those rows).
+    private static Frame Sliced(Frame frame, bool copy = false)
+    {
+        var batches = new List<RecordBatch>();
+        foreach (var batch in frame.ReadBatches())
+        {
+            foreach (var (start, end) in new[] { (3, 40), (40, batch.Length) })
+            {
+                var slice = new RecordBatch(batch.Schema, Enumerable.Range(0, batch.ColumnCount).Select(c => ArrowArrayFactory.Slice(batch.Column(c), start, end - start)), end - start);
+                batches.Add(copy ? Mlops.Arrow.ArrowArrays.Take(slice, Enumerable.Range(0, slice.Length).ToArray()) : slice);
+            }
+        }
+
+        return Frame.FromBatches(frame.Schema, batches);
     }
 
     [Fact]
