@@ -45,7 +45,9 @@ public sealed partial class Frame
     /// the output key takes the wider type. The join is a hash join: the smaller side (by
     /// <see cref="EstimatedRowCount"/>; the right side for left, semi and anti joins, the left side for right
     /// joins) is read into memory once, on first use, and the other side streams through it, one output
-    /// partition per input partition, in parallel.
+    /// partition per input partition, in parallel. The hash table stays with the returned frame, so later
+    /// actions on it reuse the table instead of reading the build side again; a full join also re-reads the
+    /// streamed side's key columns once per action to find the build rows nothing matched.
     /// </remarks>
     /// <exception cref="SchemaException">
     /// A key column is missing on one side; key types are incompatible; or a non-key column name exists on

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Apache.Arrow;
 using Mlops.Arrow;
 
@@ -72,31 +73,40 @@ internal sealed class HashJoin
         var built = _build.Get(cancellationToken);
         var keys = new EncodedKeys();
         var keyColumns = new IArrowArray[_probeKeyIndices.Length];
-        var probeRows = new int[MaxBatchRows];
-        var buildRows = new int[MaxBatchRows];
-        foreach (var batch in partition(cancellationToken))
+        var probeRows = ArrayPool<int>.Shared.Rent(MaxBatchRows);
+        var buildRows = ArrayPool<int>.Shared.Rent(MaxBatchRows);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (batch.Length == 0)
+            foreach (var batch in partition(cancellationToken))
             {
-                continue;
-            }
-
-            for (var i = 0; i < keyColumns.Length; i++)
-            {
-                keyColumns[i] = batch.Column(_probeKeyIndices[i]);
-            }
-
-            _encoder.Encode(keyColumns, keys);
-            var cursor = ProbeCursor.Start;
-            while (cursor.Row < batch.Length)
-            {
-                var count = built.Table.Probe(keys, _mode, ref cursor, probeRows, buildRows);
-                if (count > 0)
+                cancellationToken.ThrowIfCancellationRequested();
+                if (batch.Length == 0)
                 {
-                    yield return Assemble(batch, built.Batch, probeRows, buildRows, count);
+                    continue;
+                }
+
+                for (var i = 0; i < keyColumns.Length; i++)
+                {
+                    keyColumns[i] = batch.Column(_probeKeyIndices[i]);
+                }
+
+                _encoder.Encode(keyColumns, keys);
+                var cursor = ProbeCursor.Start;
+                while (cursor.Row < batch.Length)
+                {
+                    var count = built.Table.Probe(keys, _mode, ref cursor, probeRows.AsSpan(0, MaxBatchRows), buildRows.AsSpan(0, MaxBatchRows));
+                    if (count > 0)
+                    {
+                        // Assemble copies the rows out, so the buffers are free again before the batch is handed on.
+                        yield return Assemble(batch, built.Batch, probeRows, buildRows, count);
+                    }
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(probeRows);
+            ArrayPool<int>.Shared.Return(buildRows);
         }
     }
 
@@ -110,9 +120,10 @@ internal sealed class HashJoin
         FrameExecution.RunPartitions(probeKeys, (_, batches, ct) => MarkMatches(built.Table, batches, matched, ct), FrameExecution.DefaultDegreeOfParallelism, cancellationToken);
 
         var noProbe = EmptyBatch(_probe.Schema);
-        var probeRows = new int[MaxBatchRows];
+        var chunk = Math.Min(MaxBatchRows, Math.Max(1, matched.Length));
+        var probeRows = new int[chunk];
         System.Array.Fill(probeRows, -1);
-        var buildRows = new int[MaxBatchRows];
+        var buildRows = new int[chunk];
         var count = 0;
         for (var row = 0; row < matched.Length; row++)
         {
@@ -122,7 +133,7 @@ internal sealed class HashJoin
             }
 
             buildRows[count++] = row;
-            if (count == MaxBatchRows)
+            if (count == chunk)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 yield return Assemble(noProbe, built.Batch, probeRows, buildRows, count);
@@ -141,31 +152,39 @@ internal sealed class HashJoin
     {
         var keys = new EncodedKeys();
         var keyColumns = new IArrowArray[_plan.Keys.Count];
-        var probeRows = new int[MaxBatchRows];
-        var buildRows = new int[MaxBatchRows];
-        foreach (var batch in batches)
+        var probeRows = ArrayPool<int>.Shared.Rent(MaxBatchRows);
+        var buildRows = ArrayPool<int>.Shared.Rent(MaxBatchRows);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (batch.Length == 0)
+            foreach (var batch in batches)
             {
-                continue;
-            }
-
-            for (var i = 0; i < keyColumns.Length; i++)
-            {
-                keyColumns[i] = batch.Column(i);
-            }
-
-            _encoder.Encode(keyColumns, keys);
-            var cursor = ProbeCursor.Start;
-            while (cursor.Row < batch.Length)
-            {
-                var count = table.Probe(keys, ProbeMode.Inner, ref cursor, probeRows, buildRows);
-                for (var i = 0; i < count; i++)
+                cancellationToken.ThrowIfCancellationRequested();
+                if (batch.Length == 0)
                 {
-                    matched[buildRows[i]] = 1;
+                    continue;
+                }
+
+                for (var i = 0; i < keyColumns.Length; i++)
+                {
+                    keyColumns[i] = batch.Column(i);
+                }
+
+                _encoder.Encode(keyColumns, keys);
+                var cursor = ProbeCursor.Start;
+                while (cursor.Row < batch.Length)
+                {
+                    var count = table.Probe(keys, ProbeMode.Inner, ref cursor, probeRows.AsSpan(0, MaxBatchRows), buildRows.AsSpan(0, MaxBatchRows));
+                    for (var i = 0; i < count; i++)
+                    {
+                        matched[buildRows[i]] = 1;
+                    }
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(probeRows);
+            ArrayPool<int>.Shared.Return(buildRows);
         }
 
         return 0;
