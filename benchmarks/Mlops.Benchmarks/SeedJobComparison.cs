@@ -159,7 +159,7 @@ internal static class SeedJobComparison
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT count(*), sum(user_id), sum(product_id), sum(label),
+            SELECT count(*), CAST(sum(user_id) AS BIGINT), CAST(sum(product_id) AS BIGINT), CAST(sum(label) AS BIGINT),
                    sum(features[1]), sum(features[2]), sum(features[3]), min(len(features)), max(len(features))
             FROM read_parquet('{output}/*.parquet')
             """;

@@ -88,7 +88,7 @@ internal static class Cli
         }
 
         Console.WriteLine($"  rows in: {clicksIn:N0} clicks; rows out: {result.Rows:N0} ({clicksIn - result.Rows:N0} dropped: no profile, no age or no product)");
-        Console.WriteLine($"  wrote {result.Files} part file(s), {result.Bytes / (1024.0 * 1024):0.0} MiB, to {Path.GetFullPath(outputDirectory)} in {watch.Elapsed.TotalSeconds:0.00} s");
+        Console.WriteLine($"  wrote {result.Files.Count} part file(s), {result.Bytes / (1024.0 * 1024):0.0} MiB, to {Path.GetFullPath(outputDirectory)} in {watch.Elapsed.TotalSeconds:0.00} s");
         Console.WriteLine();
         Frame.ReadParquet(outputDirectory).Show(5);
     }

@@ -78,11 +78,11 @@ public sealed class SyntheticData
         {
             var start = (long)p * ClicksPerPartition;
             var count = (int)Math.Min(ClicksPerPartition, Clicks - start);
-            var seed = HashCode.Combine(Seed, p);
+            var seed = unchecked((int)Mix(p, Seed)); // HashCode.Combine is randomised per process; this is stable
             list[p] = _ => [GenerateClicks(seed, count)];
         }
 
-        return Frame.FromPartitions(ClicksSchema, list, Clicks);
+        return Frame.FromPartitions(ClicksSchema, list, Clicks, rowCountIsExact: true);
     }
 
     /// <summary>The probability that a click converts, given the features; the label is drawn from it so a model has something to learn.</summary>

@@ -18,6 +18,6 @@ internal static class CsvFrameReader
         var note = inferred && settings.InferSchema ? TextFileSampler.InferenceNote(settings.SamplingRows) : null;
         var plan = TextSchemaPlan.Create(schema, settings.CorruptColumn, "CSV", allowVectors: false, note);
         var partitions = files.Select(file => (FramePartition)(ct => CsvFileReader.Read(file, settings, plan, ct)));
-        return Frame.FromPartitions(schema, partitions);
+        return Frame.FromPartitions(schema, partitions, TextSource.EstimateRecords(files, cancellationToken), rowCountIsExact: false);
     }
 }

@@ -43,7 +43,7 @@ public sealed partial class Frame
     /// Null keys never match, but the row still appears in outer joins with nulls on the other side. NaN
     /// equals NaN and -0.0 equals 0.0. Keys may be integers of different widths or a float and a double;
     /// the output key takes the wider type. The join is a hash join: the smaller side (by
-    /// <see cref="EstimatedRowCount"/>; the right side for left, semi and anti joins, the left side for right
+    /// <see cref="EstimatedRowCount"/>, the right side when either count is unknown; the right side for left, semi and anti joins, the left side for right
     /// joins) is read into memory once, on first use, and the other side streams through it, one output
     /// partition per input partition, in parallel. The hash table stays with the returned frame, so later
     /// actions on it reuse the table instead of reading the build side again; a full join also re-reads the

@@ -20,11 +20,12 @@ public sealed partial class Frame
 {
     private readonly IReadOnlyList<FramePartition> _partitions;
 
-    private Frame(Schema schema, IReadOnlyList<FramePartition> partitions, long? estimatedRowCount)
+    private Frame(Schema schema, IReadOnlyList<FramePartition> partitions, long? estimatedRowCount, bool rowCountIsExact)
     {
         Schema = schema;
         _partitions = partitions;
         EstimatedRowCount = estimatedRowCount;
+        IsRowCountExact = estimatedRowCount is not null && rowCountIsExact;
     }
 
     /// <summary>The frame's schema: column names, Arrow types, nullability and metadata.</summary>
@@ -38,9 +39,13 @@ public sealed partial class Frame
 
     /// <summary>
     /// The number of rows if known without reading (in-memory frames, Parquet metadata), otherwise an
-    /// estimate or <see langword="null"/>. Joins use it to build their hash table on the smaller side.
+    /// estimate (text files: from their size) or <see langword="null"/>. Joins use it to build their hash
+    /// table on the smaller side; <see cref="IsRowCountExact"/> says whether it is exact.
     /// </summary>
     public long? EstimatedRowCount { get; }
+
+    /// <summary>Whether <see cref="EstimatedRowCount"/> is the exact number of rows rather than an estimate.</summary>
+    public bool IsRowCountExact { get; }
 
     /// <summary>The partitions, for operators in this assembly.</summary>
     internal IReadOnlyList<FramePartition> Partitions => _partitions;
@@ -48,12 +53,13 @@ public sealed partial class Frame
     /// <summary>Creates a frame from partitions, each a function that streams record batches of <paramref name="schema"/>.</summary>
     /// <param name="schema">The schema every batch has.</param>
     /// <param name="partitions">The partitions; each may be called more than once and must yield the same data each time.</param>
-    /// <param name="estimatedRowCount">The row count if known, for planning joins.</param>
-    public static Frame FromPartitions(Schema schema, IEnumerable<FramePartition> partitions, long? estimatedRowCount = null)
+    /// <param name="estimatedRowCount">The row count if known or estimated, for planning joins.</param>
+    /// <param name="rowCountIsExact">Whether <paramref name="estimatedRowCount"/> is exact (consumers such as ML.NET then rely on it).</param>
+    public static Frame FromPartitions(Schema schema, IEnumerable<FramePartition> partitions, long? estimatedRowCount = null, bool rowCountIsExact = false)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(partitions);
-        return new Frame(schema, partitions.ToArray(), estimatedRowCount);
+        return new Frame(schema, partitions.ToArray(), estimatedRowCount, rowCountIsExact);
     }
 
     /// <summary>Creates an in-memory frame with one partition per batch.</summary>
@@ -69,7 +75,7 @@ public sealed partial class Frame
         }
 
         var partitions = list.Select(b => (FramePartition)(_ => [b])).ToArray();
-        return new Frame(schema, partitions, list.Sum(b => (long)b.Length));
+        return new Frame(schema, partitions, list.Sum(b => (long)b.Length), rowCountIsExact: true);
     }
 
     /// <summary>Creates an in-memory frame from one or more batches that share a schema.</summary>
@@ -142,7 +148,7 @@ public sealed partial class Frame
     public static Frame Empty(Schema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return new Frame(schema, [], 0);
+        return new Frame(schema, [], 0, rowCountIsExact: true);
     }
 
     /// <summary>
@@ -170,7 +176,7 @@ public sealed partial class Frame
         ArgumentNullException.ThrowIfNull(outputSchema);
         ArgumentNullException.ThrowIfNull(map);
         var partitions = _partitions.Select(p => (FramePartition)(ct => MapPartition(p, map, ct))).ToArray();
-        return new Frame(outputSchema, partitions, preservesRowCount ? EstimatedRowCount : null);
+        return new Frame(outputSchema, partitions, preservesRowCount ? EstimatedRowCount : null, preservesRowCount && IsRowCountExact);
 
         static IEnumerable<RecordBatch> MapPartition(FramePartition partition, Func<RecordBatch, RecordBatch> map, CancellationToken ct)
         {
@@ -232,7 +238,7 @@ public sealed partial class Frame
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var source = this;
         FramePartition single = ct => LimitBatches(source, count, ct);
-        return new Frame(Schema, [single], EstimatedRowCount is { } n ? Math.Min(n, count) : null);
+        return new Frame(Schema, [single], EstimatedRowCount is { } n ? Math.Min(n, count) : null, IsRowCountExact);
 
         static IEnumerable<RecordBatch> LimitBatches(Frame source, int count, CancellationToken ct)
         {

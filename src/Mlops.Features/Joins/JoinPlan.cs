@@ -187,8 +187,9 @@ internal sealed class JoinPlan
     private static Field Nullable(Field field, bool force) =>
         force && !field.IsNullable ? new Field(field.Name, field.DataType, true, field.Metadata) : field;
 
-    // Unknown counts as larger; ties go to the right, as Spark builds on the right by default.
-    private static bool IsSmaller(long? left, long? right) => left is { } l && (right is not { } r || l < r);
+    // The left builds only when both sizes are known and the left is smaller. With an unknown size the
+    // right builds: `fact.Join(dimension)` is how joins are written, and ties go right as in Spark.
+    private static bool IsSmaller(long? left, long? right) => left is { } l && right is { } r && l < r;
 
     // Width in bits, negative for unsigned types; null for non-integers.
     private static int? IntegerWidth(IArrowType type) => type switch

@@ -17,6 +17,6 @@ internal static class JsonFrameReader
         var schema = settings.Schema ?? JsonSchemaInference.Infer(files, settings, cancellationToken);
         var plan = TextSchemaPlan.Create(schema, settings.CorruptColumn, "JSON", allowVectors: true, note);
         var partitions = files.Select(file => (FramePartition)(ct => JsonFileReader.Read(file, settings, plan, ct)));
-        return Frame.FromPartitions(schema, partitions);
+        return Frame.FromPartitions(schema, partitions, TextSource.EstimateRecords(files, cancellationToken), rowCountIsExact: false);
     }
 }

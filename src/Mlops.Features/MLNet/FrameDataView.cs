@@ -90,7 +90,7 @@ internal sealed class FrameDataView : IDataView
     internal IReadOnlyList<FrameDataViewColumn> Columns => _columns;
 
     /// <summary>The frame's row count when it knows it without reading (in-memory frames, Parquet metadata).</summary>
-    public long? GetRowCount() => _frame.EstimatedRowCount;
+    public long? GetRowCount() => _frame.IsRowCountExact ? _frame.EstimatedRowCount : null;
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {

@@ -70,7 +70,7 @@ internal static class ParquetScan
             }
         }
 
-        return Frame.FromPartitions(schema, partitions, total);
+        return Frame.FromPartitions(schema, partitions, total, rowCountIsExact: true);
     }
 
     /// <summary>Reads the footers in parallel (remote stores pay a round trip each); the first failing file in path order is reported.</summary>

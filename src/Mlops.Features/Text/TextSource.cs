@@ -17,6 +17,39 @@ internal static class TextSource
         return stream;
     }
 
+    /// <summary>
+    /// Estimates how many records the files hold, for join planning: their total size divided by the average
+    /// line length in the first 64 KiB of the first file (gzip files are assumed to expand about 5×).
+    /// </summary>
+    public static long? EstimateRecords(IReadOnlyList<StorageLocation> files, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        foreach (var file in files)
+        {
+            if (file.Store.GetInfo(file.Path, cancellationToken) is not { } info)
+            {
+                return null;
+            }
+
+            bytes += file.Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? info.Length * 5 : info.Length;
+        }
+
+        if (files.Count == 0 || bytes == 0)
+        {
+            return 0;
+        }
+
+        var sample = new byte[64 * 1024];
+        int read;
+        using (var stream = Open(files[0], cancellationToken))
+        {
+            read = stream.ReadAtLeast(sample, sample.Length, throwOnEndOfStream: false);
+        }
+
+        var lines = Math.Max(1, CountLineBreaks(sample.AsSpan(0, read)));
+        return Math.Max(1, bytes * lines / Math.Max(1, read));
+    }
+
     /// <summary>Counts line breaks (LF, CRLF or a lone CR) in a span, for physical line numbers inside quoted fields.</summary>
     public static int CountLineBreaks(ReadOnlySpan<byte> span)
     {

@@ -50,7 +50,7 @@ public sealed class JoinExecutionTests
     [InlineData(JoinType.Inner, 5, 10, true)]
     [InlineData(JoinType.Inner, 5, 5, false)]
     [InlineData(JoinType.Inner, null, 5, false)]
-    [InlineData(JoinType.Inner, 5, null, true)]
+    [InlineData(JoinType.Inner, 5, null, false)] // an unknown size builds on the right, the conventional dimension side
     [InlineData(JoinType.Inner, null, null, false)]
     [InlineData(JoinType.Full, 5, 10, true)]
     [InlineData(JoinType.Full, 10, 5, false)]
