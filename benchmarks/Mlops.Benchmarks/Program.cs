@@ -4,13 +4,14 @@ using Mlops.Benchmarks;
 // benchmarks: side-by-side harnesses (print a ratio against a reference run in the same script) and
 // BenchmarkDotNet micro-benchmarks.
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob [--clicks 10000000] [--repeats 3] [--dir D]
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob-stages [--clicks N]   (cost of each stage)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
 {
     return SeedJobComparison.RunEngine(args[1], args[2], args[3]);
 }
 
-if (args.Length >= 1 && args[0] == "seedjob")
+if (args.Length >= 1 && args[0] is "seedjob" or "seedjob-stages")
 {
     var options = new Dictionary<string, string>(StringComparer.Ordinal);
     for (var i = 1; i + 1 < args.Length; i += 2)
@@ -18,7 +19,7 @@ if (args.Length >= 1 && args[0] == "seedjob")
         options[args[i].TrimStart('-')] = args[i + 1];
     }
 
-    return SeedJobComparison.Run(options);
+    return args[0] == "seedjob" ? SeedJobComparison.Run(options) : SeedJobStages.Run(options);
 }
 
 if (args.Length >= 1 && args[0] == "bdn")
