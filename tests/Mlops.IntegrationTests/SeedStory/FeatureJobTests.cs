@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Mlops.Features;
+using RecommendationEngine;
+
+namespace Mlops.IntegrationTests.SeedStory;
+
+/// <summary>
+/// The seed story's feature job end to end on generated data, checked against DuckDB computing the same
+/// job in SQL from the same files, and the sample's command line run as a real process.
+/// </summary>
+public sealed class FeatureJobTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mlops-seed-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Generated_data_has_the_defects_real_data_has()
+    {
+        var data = Path.Combine(_root, "data");
+        new SyntheticData(50_000, seed: 7).Write(data);
+
+        using var db = Open();
+        Assert.True(Scalar(db, $"SELECT count(*) FROM read_parquet('{data}/clicks/*.parquet') c ANTI JOIN read_json('{data}/user_profiles.jsonl') u USING (user_id)") > 0, "some clicks have no profile");
+        Assert.True(Scalar(db, $"SELECT count(*) FROM read_json('{data}/user_profiles.jsonl') WHERE user_age IS NULL") > 0, "some profiles have no age");
+        Assert.Equal(50_000, Scalar(db, $"SELECT count(*) FROM read_parquet('{data}/clicks/*.parquet')"));
+        Assert.True(Scalar(db, $"SELECT count(*) FROM read_csv('{data}/product_catalog.csv', header = true) WHERE category LIKE '%,%'") > 0, "quoted categories with commas");
+    }
+
+    [Fact]
+    public void The_feature_job_matches_duckdb_running_the_same_job_in_sql()
+    {
+        var data = Path.Combine(_root, "data");
+        var output = Path.Combine(_root, "features");
+        new SyntheticData(60_000, seed: 11).Write(data);
+
+        var result = FeatureJob.Plan(data).WriteParquet(output);
+
+        using var db = Open();
+        var expected = Rows(db, $"""
+            SELECT c.user_id, c.product_id, u.user_age::DOUBLE, p.product_price::DOUBLE, c.click_duration, c.label
+            FROM read_parquet('{data}/clicks/*.parquet') c
+            JOIN read_json('{data}/user_profiles.jsonl') u ON c.user_id = u.user_id
+            JOIN read_csv('{data}/product_catalog.csv', header = true) p ON c.product_id = p.product_id
+            WHERE u.user_age IS NOT NULL
+            """);
+        var actual = Rows(db, $"SELECT user_id, product_id, features[1], features[2], features[3], label FROM read_parquet('{output}/*.parquet')");
+        Assert.Equal(expected.Count, result.Rows);
+        Assert.True(expected.Count < 60_000, "rows without a profile or an age are dropped");
+        Assert.Equal(expected, actual);
+        Assert.True(File.Exists(Path.Combine(output, "_SUCCESS")));
+        var slots = VectorMetadata.GetSlotNames(Frame.ReadParquet(output).Schema.GetFieldByName("features"));
+        Assert.Equal(FeatureJob.FeatureColumns, slots);
+    }
+
+    [Fact]
+    public void The_sample_runs_generate_and_prepare_from_the_command_line()
+    {
+        var assembly = typeof(FeatureJob).Assembly.Location;
+        var data = Path.Combine(_root, "cli-data");
+        var output = Path.Combine(_root, "cli-out");
+
+        var generate = Run(assembly, "generate", "--out", data, "--clicks", "30000");
+        var prepare = Run(assembly, "prepare", "--data", data, "--out", output);
+        var bad = Run(assembly, "prepare", "--data", Path.Combine(_root, "missing"), "--out", output);
+
+        Assert.Equal(0, generate.ExitCode);
+        Assert.Contains("30,000 clicks", generate.Output);
+        Assert.Equal(0, prepare.ExitCode);
+        Assert.Contains("rows in: 30,000 clicks; rows out:", prepare.Output);
+        Assert.Contains("|user_id|product_id|", prepare.Output);
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("missing", bad.Output);
+    }
+
+    private static (int ExitCode, string Output) Run(string assembly, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(assembly);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The sample did not finish within 2 minutes: {string.Join(' ', args)}");
+        }
+
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static DuckDBConnection Open()
+    {
+        var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        return connection;
+    }
+
+    private static long Scalar(DuckDBConnection db, string sql)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static List<string> Rows(DuckDBConnection db, string sql)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            rows.Add(string.Join("|", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
+        }
+
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+}
