@@ -69,9 +69,20 @@ internal static class CrashDag
         return dag.Build();
     }
 
+    private static readonly Lock FileLock = new();
+
     private static void Record(string effects, TaskContext ctx)
     {
-        // One append per execution, flushed to the OS before the task returns (and so before its success is persisted).
+        // One append per execution, flushed before the task returns (and so before its success is persisted). The
+        // lock matters: .NET appends at the end offset it saw, so concurrent appenders would overwrite each other.
+        lock (FileLock)
+        {
+            Append(effects, ctx);
+        }
+    }
+
+    private static void Append(string effects, TaskContext ctx)
+    {
         using var stream = new FileStream(effects, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         var line = System.Text.Encoding.UTF8.GetBytes($"{ctx.TaskId} {ctx.TryNumber}\n");
         stream.Write(line);

@@ -36,6 +36,16 @@ public sealed partial class SqlitePipelineStore
             _xcom = Prepare(connection, "INSERT OR REPLACE INTO xcom (dag_id, run_id, task_id, key, value) VALUES ($1, $2, $3, $4, $5);", 5);
         }
 
+        /// <summary>Microsoft.Data.Sqlite requires each command to name the open transaction.</summary>
+        public void Enlist(SqliteTransaction transaction)
+        {
+            _run.Transaction = transaction;
+            _taskInstance.Transaction = transaction;
+            _attempt.Transaction = transaction;
+            _log.Transaction = transaction;
+            _xcom.Transaction = transaction;
+        }
+
         public void UpsertRun(DagRunRecord r) => Run(_run, r.DagId, r.RunId, StoreCodes.Name(r.RunType), r.LogicalDate.UtcTicks,
             r.DataIntervalStart.UtcTicks, r.DataIntervalEnd.UtcTicks, StoreCodes.Name(r.State), r.QueuedAt.UtcTicks,
             r.StartDate?.UtcTicks, r.EndDate?.UtcTicks, r.Conf, r.Note, r.Owner);

@@ -78,6 +78,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         {
             ThrowIfDisposed();
             using var transaction = _connection.BeginTransaction();
+            _commands.Enlist(transaction);
             using (var exists = Command("SELECT 1 FROM dag_run WHERE dag_id = $dag AND (run_id = $run OR logical_date = $date) LIMIT 1;"))
             {
                 exists.Parameters.AddWithValue("$dag", run.DagId);
@@ -109,6 +110,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         {
             ThrowIfDisposed();
             using var transaction = _connection.BeginTransaction();
+            _commands.Enlist(transaction);
             var run = ReadRun(dagId, runId) ?? throw new DagRunNotFoundException($"DAG '{dagId}' has no run '{runId}'.", dagId, runId);
             if (run.Owner is { } current && current != owner && isOwnerAlive(current))
             {
@@ -149,6 +151,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         {
             ThrowIfDisposed();
             using var transaction = _connection.BeginTransaction();
+            _commands.Enlist(transaction);
             foreach (var run in changes.Runs)
             {
                 _commands.UpsertRun(run);
