@@ -5,6 +5,7 @@ using Mlops.Benchmarks;
 // BenchmarkDotNet micro-benchmarks.
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob [--clicks 10000000] [--repeats 3] [--dir D]
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob-stages [--clicks N]   (cost of each stage)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- pipelines [--tasks 10000]   (DAG scheduling overhead)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
 {
@@ -22,11 +23,16 @@ if (args.Length >= 1 && args[0] is "seedjob" or "seedjob-stages")
     return args[0] == "seedjob" ? SeedJobComparison.Run(options) : SeedJobStages.Run(options);
 }
 
+if (args.Length >= 1 && args[0] == "pipelines")
+{
+    return Mlops.Benchmarks.Pipelines.PipelineThroughput.Run(args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]));
+}
+
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(SeedJobComparison).Assembly).Run(args[1..]);
     return 0;
 }
 
-Console.Error.WriteLine("usage: Mlops.Benchmarks seedjob [--clicks N] [--repeats R] [--dir D] | bdn [BenchmarkDotNet args]");
+Console.Error.WriteLine("usage: Mlops.Benchmarks seedjob [--clicks N] [--repeats R] [--dir D] | seedjob-stages [--clicks N] | pipelines [--tasks N] [--repeats R] | bdn [BenchmarkDotNet args]");
 return 2;

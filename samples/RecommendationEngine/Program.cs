@@ -32,6 +32,8 @@ internal static class Cli
                     Generate(data, ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
                     Prepare(data, Path.Combine(root, "processed_features"));
                     return 0;
+                case "pipeline":
+                    return SeedPipeline.Run(args[1..]);
                 case "help" or "--help" or "-h":
                     PrintUsage();
                     return 0;
@@ -125,5 +127,6 @@ internal static class Cli
           RecommendationEngine [--clicks N] [--seed S] [--dir D]     generate data and run the feature job (default 1,000,000 clicks into ./out/recommendation-engine)
           RecommendationEngine generate --out DIR [--clicks N] [--seed S]
           RecommendationEngine prepare --data DIR --out DIR
+          RecommendationEngine pipeline [--dir D] [--clicks N] [--db FILE]   the seed's DAG once: preprocess >> train >> evaluate >> deploy
         """);
 }
