@@ -61,6 +61,10 @@ public static class SeedPipeline
             using var progress = new ConsoleProgress("clicks", clicks);
             new SyntheticData(clicks).Write(data, progress);
         }
+        else
+        {
+            Console.WriteLine($"pipeline: using the existing data under {data} (delete it to generate anew)");
+        }
 
         var dag = Build(data, features);
         using var store = new SqlitePipelineStore(database);
