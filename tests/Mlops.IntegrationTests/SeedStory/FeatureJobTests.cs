@@ -81,6 +81,22 @@ public sealed class FeatureJobTests : IDisposable
         Assert.Contains("missing", bad.Output);
     }
 
+    [Fact]
+    public void The_seed_pipeline_runs_preprocessing_and_skips_the_stages_that_have_not_landed()
+    {
+        var assembly = typeof(FeatureJob).Assembly.Location;
+        var root = Path.Combine(_root, "pipeline");
+
+        var first = Run(assembly, "pipeline", "--dir", root, "--clicks", "20000");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Matches(@"data_preprocessing\s+✔ success", first.Output);
+        Assert.Matches(@"model_training\s+↷ skipped", first.Output);
+        Assert.Contains("not yet available", first.Output);
+        Assert.True(File.Exists(Path.Combine(root, "processed_features", "_SUCCESS")));
+        Assert.True(File.Exists(Path.Combine(root, "pipelines.db")));
+    }
+
     private static (int ExitCode, string Output) Run(string assembly, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
