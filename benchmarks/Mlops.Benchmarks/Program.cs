@@ -5,6 +5,7 @@ using Mlops.Benchmarks;
 // BenchmarkDotNet micro-benchmarks.
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob [--clicks 10000000] [--repeats 3] [--dir D]
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob-stages [--clicks N]   (cost of each stage)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob-allocations [--clicks N] [--top 25]   (allocations by type)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- pipelines [--tasks 10000]   (DAG scheduling overhead)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
@@ -12,7 +13,7 @@ if (args.Length >= 4 && args[0] == "engine")
     return SeedJobComparison.RunEngine(args[1], args[2], args[3]);
 }
 
-if (args.Length >= 1 && args[0] is "seedjob" or "seedjob-stages")
+if (args.Length >= 1 && args[0] is "seedjob" or "seedjob-stages" or "seedjob-allocations")
 {
     var options = new Dictionary<string, string>(StringComparer.Ordinal);
     for (var i = 1; i + 1 < args.Length; i += 2)
@@ -20,7 +21,12 @@ if (args.Length >= 1 && args[0] is "seedjob" or "seedjob-stages")
         options[args[i].TrimStart('-')] = args[i + 1];
     }
 
-    return args[0] == "seedjob" ? SeedJobComparison.Run(options) : SeedJobStages.Run(options);
+    return args[0] switch
+    {
+        "seedjob" => SeedJobComparison.Run(options),
+        "seedjob-stages" => SeedJobStages.Run(options),
+        _ => SeedJobAllocations.Run(options),
+    };
 }
 
 if (args.Length >= 1 && args[0] == "pipelines")

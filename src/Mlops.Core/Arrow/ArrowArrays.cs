@@ -9,7 +9,7 @@ namespace Mlops.Arrow;
 /// Whole-array kernels over Arrow arrays: gather by index (the heart of joins and filters), concatenate,
 /// and validity checks. They work on buffers directly, with no per-value virtual calls.
 /// </summary>
-public static class ArrowArrays
+public static partial class ArrowArrays
 {
     /// <summary>
     /// Gathers <c>array[indices[i]]</c> into a new array of the same type; an index of -1 yields a null.
@@ -153,7 +153,8 @@ public static class ArrowArrays
         var source = array.Values;
         var validity = Validity(array);
         var offset = array.Offset;
-        var bytes = new byte[indices.Length * Unsafe.SizeOf<T>()];
+        // Every slot is written below, so the buffer need not be zeroed first (these are usually LOH-sized).
+        var bytes = GC.AllocateUninitializedArray<byte>(indices.Length * Unsafe.SizeOf<T>());
         var target = MemoryMarshal.Cast<byte, T>(bytes.AsSpan());
         var nullCount = 0;
         byte[]? bitmap = null;
@@ -164,6 +165,7 @@ public static class ArrowArrays
             if (ix < 0)
             {
                 hasNegative = true;
+                target[i] = default;
                 continue;
             }
 

@@ -196,6 +196,13 @@ internal sealed class HashJoin
         ReadOnlySpan<int> buildRows = buildRowBuffer.AsSpan(0, count);
         var leftRows = _leftIsProbe ? probeRows : buildRows;
         var rightRows = _leftIsProbe ? buildRows : probeRows;
+
+        // When the chunk's probe rows are one ascending run (every probe row in it matched exactly once, as in a
+        // join on unique build keys), the probe side's columns are zero-copy views instead of gathered copies.
+        var run = ContiguousRunStart(probeRows);
+        IArrowArray Rows(IArrowArray column, bool probeSide, ReadOnlySpan<int> rows) =>
+            probeSide && run >= 0 ? ArrowArrays.Slice(column, run, count) : ArrowArrays.Take(column, rows);
+
         var keys = _plan.Keys;
         var columns = new IArrowArray[_plan.OutputSchema.FieldsList.Count];
         var c = 0;
@@ -205,6 +212,14 @@ internal sealed class HashJoin
             var left = _leftIsProbe ? probe.Column(key.LeftIndex) : build.Column(i);
             var right = _leftIsProbe ? build.Column(i) : probe.Column(key.RightIndex);
             var type = key.OutputField.DataType;
+            var fromRight = _plan.How == JoinType.Right;
+            var source = fromRight ? right : left;
+            if (_plan.How != JoinType.Full && run >= 0 && fromRight != _leftIsProbe && SchemaChecks.SameType(source.Data.DataType, type))
+            {
+                columns[c++] = ArrowArrays.Slice(source, run, count);
+                continue;
+            }
+
             columns[c++] = _plan.How switch
             {
                 JoinType.Right => JoinKeyColumns.Gather(type, right, rightRows, null, default),
@@ -217,17 +232,37 @@ internal sealed class HashJoin
         for (var j = 0; j < leftValues.Count; j++)
         {
             var column = _leftIsProbe ? probe.Column(leftValues[j]) : build.Column(keys.Count + j);
-            columns[c++] = ArrowArrays.Take(column, leftRows);
+            columns[c++] = Rows(column, _leftIsProbe, leftRows);
         }
 
         var rightValues = _plan.RightValueIndices;
         for (var j = 0; j < rightValues.Count; j++)
         {
             var column = _leftIsProbe ? build.Column(keys.Count + j) : probe.Column(rightValues[j]);
-            columns[c++] = ArrowArrays.Take(column, rightRows);
+            columns[c++] = Rows(column, !_leftIsProbe, rightRows);
         }
 
         return new RecordBatch(_plan.OutputSchema, columns, count);
+    }
+
+    /// <summary>The first row when <paramref name="rows"/> is <c>first, first + 1, ...</c>; otherwise -1.</summary>
+    internal static int ContiguousRunStart(ReadOnlySpan<int> rows)
+    {
+        if (rows.IsEmpty || rows[0] < 0 || rows[^1] - rows[0] != rows.Length - 1)
+        {
+            return -1;
+        }
+
+        var first = rows[0];
+        for (var i = 1; i < rows.Length; i++)
+        {
+            if (rows[i] != first + i)
+            {
+                return -1;
+            }
+        }
+
+        return first;
     }
 
     private static RecordBatch EmptyBatch(Schema schema) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -45,37 +46,60 @@ internal sealed class VectorAssemblerKernel
     public RecordBatch Assemble(RecordBatch batch, int partition, long rowBase)
     {
         int[]? kept = null;
-        if (_handleInvalid != HandleInvalid.Keep)
+        bool[]? invalid = null;
+        try
         {
-            var invalid = FindInvalidRows(batch, out var firstRow, out var firstInput);
+            if (_handleInvalid != HandleInvalid.Keep)
+            {
+                invalid = FindInvalidRows(batch, out var firstRow, out var firstInput);
+                if (invalid is not null)
+                {
+                    if (_handleInvalid == HandleInvalid.Error)
+                    {
+                        var input = _inputs[firstInput];
+                        throw new DataFormatException(
+                            $"VectorAssembler found {Describe(batch.Column(input.ColumnIndex), input, firstRow)} at row {rowBase + firstRow} of partition {partition} with handleInvalid = \"error\". " +
+                            "Remove such rows, or call SetHandleInvalid(\"skip\") to drop them or SetHandleInvalid(\"keep\") to output NaN.",
+                            column: input.Name);
+                    }
+
+                    kept = ArrayPool<int>.Shared.Rent(batch.Length);
+                    var count = 0;
+                    for (var r = 0; r < batch.Length; r++)
+                    {
+                        if (!invalid[r])
+                        {
+                            kept[count++] = r;
+                        }
+                    }
+
+                    batch = ArrowArrays.Take(batch, kept.AsSpan(0, count));
+                }
+            }
+
+            return Build(batch, partition, rowBase, kept);
+        }
+        finally
+        {
             if (invalid is not null)
             {
-                if (_handleInvalid == HandleInvalid.Error)
-                {
-                    var input = _inputs[firstInput];
-                    throw new DataFormatException(
-                        $"VectorAssembler found {Describe(batch.Column(input.ColumnIndex), input, firstRow)} at row {rowBase + firstRow} of partition {partition} with handleInvalid = \"error\". " +
-                        "Remove such rows, or call SetHandleInvalid(\"skip\") to drop them or SetHandleInvalid(\"keep\") to output NaN.",
-                        column: input.Name);
-                }
+                ArrayPool<bool>.Shared.Return(invalid);
+            }
 
-                kept = new int[batch.Length];
-                var count = 0;
-                for (var r = 0; r < invalid.Length; r++)
-                {
-                    if (!invalid[r])
-                    {
-                        kept[count++] = r;
-                    }
-                }
-
-                kept = kept.AsSpan(0, count).ToArray();
-                batch = ArrowArrays.Take(batch, kept);
+            if (kept is not null)
+            {
+                ArrayPool<int>.Shared.Return(kept);
             }
         }
+    }
 
+    /// <summary>Appends the vector column to a batch whose rows are all to be assembled.</summary>
+    private RecordBatch Build(RecordBatch batch, int partition, long rowBase, int[]? kept)
+    {
         var rows = batch.Length;
-        var values = new double[checked(rows * _size)];
+
+        // Every slot is written by exactly one input's fill below, so neither buffer is zeroed first.
+        var values = GC.AllocateUninitializedArray<double>(checked(rows * _size));
         foreach (var input in _inputs)
         {
             var column = batch.Column(input.ColumnIndex);
@@ -89,7 +113,8 @@ internal sealed class VectorAssemblerKernel
             }
         }
 
-        var offsets = new int[rows + 1];
+        var offsets = GC.AllocateUninitializedArray<int>(rows + 1);
+        offsets[0] = 0;
         for (var r = 1; r <= rows; r++)
         {
             offsets[r] = offsets[r - 1] + _size;
@@ -146,7 +171,7 @@ internal sealed class VectorAssemblerKernel
         {
             if (!ArrowArrays.IsValid(validity, array.Offset, r))
             {
-                (invalid ??= new bool[array.Length])[r] = true;
+                (invalid ??= RentCleared(array.Length))[r] = true;
                 first = first < 0 ? r : first;
             }
         }
@@ -163,7 +188,7 @@ internal sealed class VectorAssemblerKernel
         {
             if (T.IsNaN(values[r]))
             {
-                (invalid ??= new bool[array.Length])[r] = true;
+                (invalid ??= RentCleared(array.Length))[r] = true;
                 first = first < 0 || r < first ? r : first;
             }
         }
@@ -194,7 +219,7 @@ internal sealed class VectorAssemblerKernel
             {
                 if (!ArrowArrays.IsValid(childValidity, child.Offset, k))
                 {
-                    (invalid ??= new bool[array.Length])[r] = true;
+                    (invalid ??= RentCleared(array.Length))[r] = true;
                     first = first < 0 || r < first ? r : first;
                     break;
                 }
@@ -202,6 +227,14 @@ internal sealed class VectorAssemblerKernel
         }
 
         return first;
+    }
+
+    // The mask is pooled (Assemble returns it); a rented array holds old marks, so the used part is cleared.
+    private static bool[] RentCleared(int length)
+    {
+        var mask = ArrayPool<bool>.Shared.Rent(length);
+        System.Array.Clear(mask, 0, length);
+        return mask;
     }
 
     private static string Describe(IArrowArray column, AssemblerInput input, int row)

@@ -163,6 +163,55 @@ public sealed class JoinExecutionTests
             [random.Next(6) == 0 ? null : (long)random.Next(8), random.Next(6) == 0 ? null : "s" + random.Next(4), (double)i];
     }
 
+    [Theory]
+    [InlineData(JoinType.Inner)]
+    [InlineData(JoinType.Left)]
+    [InlineData(JoinType.LeftSemi)]
+    [InlineData(JoinType.Right)]
+    public void ProbeRowsThatMatchOnceInARunComeOutAsViewsOfTheProbeBatch(JoinType how)
+    {
+        // Probe keys 0..99 in one batch with nulls in its value columns; build keys 5..94, unique. Rows 5..94 of the
+        // probe batch match once each, in order: one run starting at a row that is not on a byte boundary.
+        var random = new Random(11);
+        var probe = Of(["k:long", "s:string", "d:double", "f:bool"], [.. Enumerable.Range(0, 100).Select(i => new object?[]
+        {
+            (long)i, random.Next(4) == 0 ? null : "s" + i, random.Next(4) == 0 ? null : i * 0.5, random.Next(4) == 0 ? null : i % 3 == 0,
+        })], batchSize: 100);
+        var build = Of(["k:long", "b:int"], [.. Enumerable.Range(5, 90).Select(i => new object?[] { (long)i, random.Next(4) == 0 ? null : i * 10 })], batchSize: 100);
+        var (left, right) = how == JoinType.Right ? (build, probe) : (probe, build);
+        var joined = left.Join(right, "k", how);
+        Assert.Equal(how == JoinType.Right, JoinPlan.Create(left, right, ["k"], how).BuildOnLeft);
+
+        var expected = Sorted(SinglePartition(Copied(probe)).Join(SinglePartition(Copied(build)), "k", how == JoinType.Right ? JoinType.Left : how).Collect()
+            .Select(r => how == JoinType.Right ? (IEnumerable<object?>)[r.Values[0], r.Values[^1], .. r.Values.Skip(1).Take(3)] : r.Values));
+        Assert.Equal(expected, Sorted(joined.Collect().Select(r => r.Values)));
+        Assert.Equal(how is JoinType.Left or JoinType.Right ? 100 : 90, expected.Count);
+
+        // Inner and semi joins find one run (rows 5..94) and share the probe batch's buffers instead of copying.
+        if (how is JoinType.Inner or JoinType.LeftSemi)
+        {
+            var source = probe.ReadBatches().Single();
+            var output = joined.ReadBatches().Single();
+            var d = output.Schema.GetFieldIndex("d");
+            Assert.Equal(5, output.Column(d).Offset);
+            Assert.True(output.Column(d).Data.Buffers[1].Span.Overlaps(source.Column(2).Data.Buffers[1].Span));
+        }
+    }
+
+    [Theory]
+    [InlineData(new int[0], -1)]
+    [InlineData(new[] { 4 }, 4)]
+    [InlineData(new[] { 3, 4, 5, 6 }, 3)]
+    [InlineData(new[] { 3, 4, 4, 6 }, -1)]
+    [InlineData(new[] { 3, 5, 4, 6 }, -1)]
+    [InlineData(new[] { -1, 0, 1 }, -1)]
+    [InlineData(new[] { 0, 0 }, -1)]
+    public void ContiguousRunStartAcceptsOnlyOneAscendingRun(int[] rows, int start) =>
+        Assert.Equal(start, HashJoin.ContiguousRunStart(rows));
+
+    private static Frame Copied(Frame frame) =>
+        Frame.FromBatches(frame.Schema, frame.ReadBatches().Select(b => Mlops.Arrow.ArrowArrays.Take(b, Enumerable.Range(0, b.Length).ToArray())).ToList());
+
     // Cuts each batch into [3, 40) and [40, end) slices (or copies of those rows).
     private static Frame Sliced(Frame frame, bool copy = false)
     {

@@ -164,6 +164,25 @@ public class VectorAssemblerTests
     }
 
     [Fact]
+    public void SkipJudgesEachBatchOnItsOwnRows()
+    {
+        // One partition, batches assembled one after another on one thread: each batch's invalid rows are its own,
+        // whatever the batch before it marked (the kernel reuses its scratch buffers).
+        var schema = Schema(("id", Int32Type.Default), ("x", DoubleType.Default));
+        var rows = Enumerable.Range(0, 40).Select(i => (IReadOnlyList<object?>)[i, i % 8 == 1 ? double.NaN : i % 8 == 5 ? null : i * 1.0]).ToList();
+        var frame = Frame.FromRows(schema, rows, batchSize: 8);
+
+        var kept = new VectorAssembler().SetInputCols("x").SetHandleInvalid(HandleInvalid.Skip).Transform(frame).Collect();
+
+        Assert.Equal(Enumerable.Range(0, 40).Where(i => i % 8 is not 1 and not 5), kept.Select(r => (int)r["id"]!));
+        Assert.All(kept, r => Assert.Equal([(int)r["id"]! * 1.0], (double[])r["features"]!));
+
+        // Batches with invalid rows in different places, back to back.
+        var shifted = Frame.FromRows(schema, Enumerable.Range(0, 40).Select(i => (IReadOnlyList<object?>)[i, i == 2 || i == 13 || i == 27 ? null : i * 1.0]), batchSize: 10);
+        Assert.Equal(Enumerable.Range(0, 40).Where(i => i is not 2 and not 13 and not 27), new VectorAssembler().SetInputCols("x").SetHandleInvalid(HandleInvalid.Skip).Transform(shifted).Collect().Select(r => (int)r["id"]!));
+    }
+
+    [Fact]
     public void SkipDropsRowsWithNullVectorElements()
     {
         var schema = Schema(("v", VectorType));
