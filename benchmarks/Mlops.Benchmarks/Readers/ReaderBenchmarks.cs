@@ -74,7 +74,7 @@ public class ReaderBenchmarks
             _ => $"read_parquet('{DataPath}/*.parquet')",
         };
         using var command = _duck.CreateCommand();
-        command.CommandText = $"SELECT count(*) + count(amount) + count(name) + count(\"when\") + sum(id) * 0 FROM {source}";
+        command.CommandText = $"SELECT CAST(count(*) + count(amount) + count(name) + count(\"when\") + min(id) * 0 AS BIGINT) FROM {source}";
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 }
