@@ -35,6 +35,9 @@ public class RendezvousClient : IDisposable
         Generation = generation;
     }
 
+    /// <summary>The local address of the connection to the store: the interface other ranks can reach this host on.</summary>
+    internal System.Net.IPAddress? LocalAddress => (_socket?.LocalEndPoint as System.Net.IPEndPoint)?.Address;
+
     /// <summary>The store's address as <c>host:port</c>.</summary>
     public virtual string Address { get; }
 
