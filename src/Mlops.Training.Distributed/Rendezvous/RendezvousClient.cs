@@ -448,11 +448,11 @@ public class RendezvousClient : IDisposable
                     missing[i] = reader.ReadString();
                 }
 
-                throw MissingKeys(missing);
+                throw MissingKeys(missing, closing: reader.ReadBoolean());
         }
     }
 
-    private RendezvousTimeoutException MissingKeys(string[] missing)
+    private RendezvousTimeoutException MissingKeys(string[] missing, bool closing)
     {
         // Keys that end in a rank number (barriers, per-rank addresses) let the error name who did not arrive.
         var ranks = new List<int>();
@@ -468,6 +468,8 @@ public class RendezvousClient : IDisposable
         var who = ranks.Count == missing.Length && ranks.Count > 0
             ? $"rank(s) {string.Join(", ", ranks)} did not arrive (keys {string.Join(", ", missing.Take(8))})"
             : $"key(s) {string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? ", …" : string.Empty)} were not set";
-        return new RendezvousTimeoutException($"Rank {Rank} timed out waiting on the rendezvous store at {Address}: {who}.", missing, ranks);
+        return closing
+            ? new RendezvousTimeoutException($"Rank {Rank} was waiting on the rendezvous store at {Address} when rank 0 shut it down (rank 0 failed or gave up): {who}.", missing, ranks)
+            : new RendezvousTimeoutException($"Rank {Rank} timed out waiting on the rendezvous store at {Address}: {who}.", missing, ranks);
     }
 }

@@ -26,6 +26,8 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
     private readonly HashSet<int> _connectedRanks = [];
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
+    private int _waitsInFlight;
+    private volatile bool _closing;
 
     private RendezvousServer(TcpListener listener, long generation, int worldSize, TimeProvider timeProvider, ILogger logger)
     {
@@ -78,17 +80,28 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
             return;
         }
 
-        _stopping.Cancel();
         _listener.Stop();
         Task[] connections;
         lock (_gate)
         {
             connections = [.. _connections];
+            _closing = true;
+
+            // Answer pending waits with the keys still missing, so the ranks learn who did not arrive rather than
+            // only that rank 0 went away.
             foreach (var waiter in _waiters)
             {
-                waiter.Completion.TrySetCanceled();
+                waiter.Completion.TrySetResult();
             }
         }
+
+        var started = Environment.TickCount64;
+        while (Volatile.Read(ref _waitsInFlight) > 0 && Environment.TickCount64 - started < 500)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        _stopping.Cancel();
 
         try
         {
@@ -136,14 +149,25 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
                 while (!_stopping.IsCancellationRequested)
                 {
                     var request = await RendezvousProtocol.ReadMessageAsync(stream, _stopping.Token).ConfigureAwait(false);
-                    if (request is null)
+                    if (request is null || request.Length == 0)
                     {
                         return;
                     }
 
+                    var op = (RendezvousOp)request[0];
                     var (response, helloRank, close) = await HandleAsync(request, rank).ConfigureAwait(false);
                     rank ??= helloRank;
-                    await stream.WriteAsync(response, _stopping.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await stream.WriteAsync(response, _stopping.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (op is RendezvousOp.Get or RendezvousOp.Wait && rank is not null)
+                        {
+                            Interlocked.Decrement(ref _waitsInFlight);
+                        }
+                    }
                     if (close)
                     {
                         return;
@@ -216,7 +240,17 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
                 }
 
                 var timeout = TimeSpan.FromMilliseconds(reader.ReadInt64());
-                var missing = await WaitForKeysAsync(keys, timeout).ConfigureAwait(false);
+                Interlocked.Increment(ref _waitsInFlight);
+                List<string> missing;
+                try
+                {
+                    missing = await WaitForKeysAsync(keys, timeout).ConfigureAwait(false);
+                }
+                catch
+                {
+                    Interlocked.Decrement(ref _waitsInFlight);
+                    throw;
+                }
                 if (missing.Count > 0)
                 {
                     return (Encode(RendezvousStatus.Timeout, w =>
@@ -226,6 +260,8 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
                         {
                             w.Write(key);
                         }
+
+                        w.Write(_closing);
                     }), null, false);
                 }
 
@@ -328,7 +364,7 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
         lock (_gate)
         {
             var missing = keys.Where(k => !_values.ContainsKey(k)).ToList();
-            if (missing.Count == 0)
+            if (missing.Count == 0 || _closing)
             {
                 return missing;
             }

@@ -128,6 +128,7 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         await Task.Delay(50);
         await server.DisposeAsync();
         var ex = await Assert.ThrowsAnyAsync<RendezvousException>(() => waiting);
-        Assert.Contains("rank 0", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("when rank 0 shut it down", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("rank 0", Assert.ThrowsAny<RendezvousException>(() => client.Set("after", [1])).Message, StringComparison.Ordinal);
     }
 }
