@@ -117,17 +117,10 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         }
 
         _link?.Dispose();
-        if (WorldSize > 1 && AbortReason is null)
+        if (_server is not null && !_server.WaitForOtherRanksToLeave(Rank, TimeSpan.FromSeconds(5)))
         {
-            // Rank 0 hosts the store: every rank meets here so the store outlives the others' last use of it.
-            try
-            {
-                Store.Barrier("mlops/shutdown", TimeSpan.FromSeconds(5));
-            }
-            catch (MlopsException ex)
-            {
-                _logger.LogDebug("Shutdown barrier incomplete: {Message}", ex.Message);
-            }
+            // Rank 0 hosts the store: it stays up until the other ranks have closed their connections (or died).
+            _logger.LogDebug("Rank 0 closed the rendezvous store while other ranks were still connected");
         }
 
         Store.Dispose();

@@ -69,6 +69,35 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
         return new RendezvousServer(listener, generation, worldSize, timeProvider ?? TimeProvider.System, logger ?? NullLogger.Instance);
     }
 
+    /// <summary>
+    /// Waits until no rank other than <paramref name="exceptRank"/> is connected (they finished or died), at most
+    /// <paramref name="timeout"/>, so rank 0 does not take the store away from ranks still using it.
+    /// </summary>
+    /// <param name="exceptRank">The hosting rank's own client.</param>
+    /// <param name="timeout">The longest wait.</param>
+    /// <returns>Whether every other rank left in time.</returns>
+    public bool WaitForOtherRanksToLeave(int exceptRank, TimeSpan timeout)
+    {
+        var started = Environment.TickCount64;
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_connectedRanks.All(r => r == exceptRank))
+                {
+                    return true;
+                }
+            }
+
+            if (Environment.TickCount64 - started > timeout.TotalMilliseconds)
+            {
+                return false;
+            }
+
+            Thread.Sleep(10);
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
