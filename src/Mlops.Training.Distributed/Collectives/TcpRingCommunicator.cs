@@ -80,12 +80,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         RendezvousClient? store = null;
         try
         {
-            if (spec.Rank == 0)
-            {
-                server = RendezvousServer.Start(ListenAddressFor(spec, options), spec.MasterPort, spec.Generation, spec.WorldSize, clock, logger);
-            }
-
-            store = RendezvousClient.Connect(spec.MasterAddress, spec.MasterPort, spec.Generation, spec.Rank, spec.WorldSize, options.ConnectTimeout, clock, cancellationToken);
+            (server, store) = JobRendezvous.Join(spec, options, clock, logger, cancellationToken);
             var link = spec.WorldSize == 1 ? null : ConnectRing(spec, store, options, clock, cancellationToken);
             logger.LogInformation("Rank {Rank}/{WorldSize} joined the TCP ring (generation {Generation}) in {Ms:0} ms", spec.Rank, spec.WorldSize, spec.Generation, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new TcpRingCommunicator(spec, store, server, link, options, logger);
@@ -125,18 +120,6 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 
         Store.Dispose();
         _server?.Dispose();
-    }
-
-    private static IPAddress ListenAddressFor(ClusterSpec spec, DistributedTrainingOptions options)
-    {
-        if (options.ListenAddress is not null)
-        {
-            return IPAddress.Parse(options.ListenAddress);
-        }
-
-        var loopback = string.Equals(spec.MasterAddress, "localhost", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(spec.MasterAddress, out var ip) && IPAddress.IsLoopback(ip));
-        return loopback ? IPAddress.Loopback : IPAddress.Any;
     }
 
     private static RingLink ConnectRing(ClusterSpec spec, RendezvousClient store, DistributedTrainingOptions options, TimeProvider clock, CancellationToken cancellationToken)
