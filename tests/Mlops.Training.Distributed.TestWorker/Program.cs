@@ -12,6 +12,8 @@ using Mlops.Training.Distributed.TestWorker;
 //   loop         all-reduces forever, printing READY after the first call (the test kills a rank)
 //   crash-once   rank 1 crashes in generation 0, succeeds afterwards (launcher restarts)
 //   always-crash rank 1 always crashes with exit code 7
+//   nccl [MB]    the NCCL backend on device memory (GPU check): correctness, then a [MB]-sized all-reduce's time
+//   nccl-abort   the NCCL watchdog: a too-short deadline aborts the communicator with a clear error
 var mode = args.Length > 0 ? args[0] : "sweep";
 try
 {
@@ -24,6 +26,16 @@ try
         PieceBytes = 4096,
         InlineBytes = 1024,
     };
+
+    if (mode == "nccl")
+    {
+        return NcclCheck.Run(spec, args.Skip(1).ToArray());
+    }
+
+    if (mode == "nccl-abort")
+    {
+        return NcclCheck.Abort(spec);
+    }
 
     if (mode == "crash-once" && spec.Rank == 1 && spec.Generation == 0)
     {
