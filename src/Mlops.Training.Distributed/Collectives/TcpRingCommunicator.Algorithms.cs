@@ -40,24 +40,17 @@ public sealed unsafe partial class TcpRingCommunicator
 
         // Reduce in a reusable work copy: the input is read-only and the output holds one block only.
         var total = blockBytes * WorldSize;
-        if (_work.Length < total)
-        {
-            _work = GC.AllocateUninitializedArray<byte>((int)Math.Min(Array.MaxLength, Math.Max(total, _work.Length * 2L)), pinned: true);
-        }
-
+        EnsureWork(total);
+        var w = (byte*)_work;
         var c = call;
-        fixed (byte* work = _work)
+        Buffer.MemoryCopy((void*)send, w, total, total);
+        Guard(c, cancellationToken, () =>
         {
-            var w = work;
-            Buffer.MemoryCopy((void*)send, w, total, total);
-            Guard(c, cancellationToken, () =>
-            {
-                _link.Begin(threaded: total > _inlineBytes);
-                ReduceScatterPhase(c, w, c.Count * WorldSize, size, shift: -1, continueToAllGather: false);
-                _link.Finish(c);
-            });
-            Buffer.MemoryCopy(w + (Rank * blockBytes), (void*)receive, blockBytes, blockBytes);
-        }
+            _link.Begin(threaded: total > _inlineBytes);
+            ReduceScatterPhase(c, w, c.Count * WorldSize, size, shift: -1, continueToAllGather: false);
+            _link.Finish(c);
+        });
+        Buffer.MemoryCopy(w + (Rank * blockBytes), (void*)receive, blockBytes, blockBytes);
     }
 
     /// <inheritdoc />
@@ -246,6 +239,22 @@ public sealed unsafe partial class TcpRingCommunicator
     }
 
     private void CancelRing() => _link?.Cancel();
+
+    private void EnsureWork(long bytes)
+    {
+        if (_workBytes >= bytes)
+        {
+            return;
+        }
+
+        // Native memory: a reduce-scatter input may exceed the 2 GB limit of a managed array.
+        var grown = Math.Max(bytes, _workBytes * 2);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree((void*)_work);
+        _work = 0;
+        _workBytes = 0;
+        _work = (nint)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)grown, 64);
+        _workBytes = grown;
+    }
 
     private (long Start, long Length) Chunk(long count, int chunk)
     {

@@ -26,7 +26,8 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
     private readonly int _pieceBytes;
     private readonly int _inlineBytes;
     private readonly byte[] _scratch;
-    private byte[] _work = [];
+    private nint _work;
+    private long _workBytes;
 
     private TcpRingCommunicator(ClusterSpec spec, RendezvousClient store, RendezvousServer? server, RingLink? link, DistributedTrainingOptions options, ILogger logger)
         : base(spec.Rank, spec.WorldSize)
@@ -106,6 +107,8 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
+        System.Runtime.InteropServices.NativeMemory.AlignedFree((void*)_work);
+        _work = 0;
         if (!disposing)
         {
             return;

@@ -154,4 +154,30 @@ public class RingCollectivesTests
         });
         Assert.Null(errors[0]);
     }
+
+    [Fact]
+    public void SteadyStateCallsAllocateNoBuffers()
+    {
+        RingHarness.RunAll(2, RingHarness.Options(pieceBytes: 64 << 10, inlineBytes: 32 << 10), comm =>
+        {
+            var large = new float[1 << 20];
+            var small = new float[100];
+            var blocks = new float[2 << 16];
+            var block = new float[1 << 16];
+            comm.AllReduce(large.AsSpan());
+            comm.AllReduce(small.AsSpan());
+            comm.ReduceScatter<float>(blocks, block);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10; i++)
+            {
+                comm.AllReduce(large.AsSpan());
+                comm.AllReduce(small.AsSpan());
+                comm.ReduceScatter<float>(blocks, block);
+            }
+
+            // 30 calls moving 4 MB each: a per-call buffer would show up as megabytes; only small bookkeeping remains.
+            var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 30;
+            Assert.True(perCall < 512, $"{perCall} bytes allocated per call");
+        });
+    }
 }
