@@ -22,7 +22,7 @@ try
     var options = new DistributedTrainingOptions
     {
         CollectiveTimeout = TimeSpan.FromMilliseconds(timeoutMs),
-        ConnectTimeout = TimeSpan.FromMilliseconds(timeoutMs),
+        ConnectTimeout = TimeSpan.FromMilliseconds(int.Parse(Environment.GetEnvironmentVariable("MLOPS_TEST_CONNECT_TIMEOUT_MS") ?? "20000", CultureInfo.InvariantCulture)),
         PieceBytes = 4096,
         InlineBytes = 1024,
     };

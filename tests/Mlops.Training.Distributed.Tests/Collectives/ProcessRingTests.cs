@@ -38,12 +38,12 @@ public class ProcessRingTests
     public void ARankThatNeverStartsIsNamedWithinTheTimeout()
     {
         var watch = Stopwatch.StartNew();
-        using var workers = new WorkerProcesses("sweep", 3, [0, 2], timeoutMs: 2000);
+        using var workers = new WorkerProcesses("sweep", 3, [0, 2], timeoutMs: 2000, connectTimeoutMs: 2000);
         foreach (var (rank, (exitCode, _, error)) in workers.WaitAll(ProcessTimeout))
         {
             Assert.Equal(1, exitCode);
             Assert.Contains("ERROR CollectiveTimeoutException", error, StringComparison.Ordinal);
-            Assert.Contains("waiting for rank(s) 1 to join the job", error, StringComparison.Ordinal);
+            Assert.Contains("gave up after 2 s waiting for rank(s) 1 to join the job", error, StringComparison.Ordinal);
         }
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");

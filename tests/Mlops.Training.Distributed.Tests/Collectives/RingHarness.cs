@@ -18,7 +18,8 @@ internal static class RingHarness
     public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024) => new()
     {
         CollectiveTimeout = TimeSpan.FromSeconds(timeoutSeconds),
-        ConnectTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+        // Joining waits for the other threads to start: keep it generous on a loaded machine.
+        ConnectTimeout = TimeSpan.FromSeconds(Math.Max(timeoutSeconds, 20)),
         PieceBytes = pieceBytes,
         InlineBytes = inlineBytes,
     };

@@ -19,7 +19,7 @@ internal sealed class WorkerProcesses : IDisposable
         }
     }
 
-    public WorkerProcesses(string mode, int worldSize, IEnumerable<int> ranks, int timeoutMs)
+    public WorkerProcesses(string mode, int worldSize, IEnumerable<int> ranks, int timeoutMs, int connectTimeoutMs = 20_000)
     {
         var port = RingHarness.FreePort();
         foreach (var rank in ranks)
@@ -35,6 +35,7 @@ internal sealed class WorkerProcesses : IDisposable
             start.Environment["MASTER_ADDR"] = "127.0.0.1";
             start.Environment["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
             start.Environment["MLOPS_TEST_TIMEOUT_MS"] = timeoutMs.ToString(CultureInfo.InvariantCulture);
+            start.Environment["MLOPS_TEST_CONNECT_TIMEOUT_MS"] = connectTimeoutMs.ToString(CultureInfo.InvariantCulture);
             var process = new Process { StartInfo = start };
             var output = new StringBuilder();
             var error = new StringBuilder();
