@@ -213,11 +213,16 @@ internal sealed unsafe class RingLink : IDisposable
         _previous.Dispose();
     }
 
+    // Abort payload: kind, faulty rank, origin rank, then for a mismatch the origin's call and its predecessor's call
+    // (so every rank can compare them with its own and tell which of the two diverged), then the message.
+    private const int AbortFixedBytes = 9 + (2 * RingFrameHeader.Size);
+
     private byte[] EncodeAbort(CollectiveException reason)
     {
         var message = Encoding.UTF8.GetBytes(reason.Message);
-        var frame = GC.AllocateUninitializedArray<byte>(RingFrameHeader.Size + 9 + message.Length, pinned: true);
+        var frame = GC.AllocateUninitializedArray<byte>(RingFrameHeader.Size + AbortFixedBytes + message.Length, pinned: true);
         var body = frame.AsSpan(RingFrameHeader.Size);
+        body[..AbortFixedBytes].Clear();
         body[0] = reason switch
         {
             CollectiveMismatchException => 1,
@@ -227,7 +232,13 @@ internal sealed unsafe class RingLink : IDisposable
         };
         BinaryPrimitives.WriteInt32LittleEndian(body[1..], reason.FaultyRank ?? -1);
         BinaryPrimitives.WriteInt32LittleEndian(body[5..], reason.Rank);
-        message.CopyTo(body[9..]);
+        if (reason is CollectiveMismatchException { Call: { } mine, OtherCall: { } theirs })
+        {
+            new RingFrameHeader(RingFrameKind.Data, mine, 0, reason.Rank).Write(body[9..]);
+            new RingFrameHeader(RingFrameKind.Data, theirs, 0, reason.FaultyRank ?? -1).Write(body[(9 + RingFrameHeader.Size)..]);
+        }
+
+        message.CopyTo(body[AbortFixedBytes..]);
         return frame;
     }
 
@@ -238,8 +249,25 @@ internal sealed unsafe class RingLink : IDisposable
         payload.CopyTo(_abortFrame.AsSpan(RingFrameHeader.Size));
         var faulty = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(1));
         var origin = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(5));
-        var text = $"{Encoding.UTF8.GetString(payload.AsSpan(9))} [rank {origin} aborted the job's collectives; rank {_rank} stopped in {call}]";
+        var text = $"{Encoding.UTF8.GetString(payload.AsSpan(AbortFixedBytes))} [rank {origin} aborted the job's collectives; rank {_rank} stopped in {call}]";
         int? faultyRank = faulty >= 0 ? faulty : null;
+        if (payload[0] == 1
+            && RingFrameHeader.TryRead(payload.AsSpan(9), out var originCall)
+            && RingFrameHeader.TryRead(payload.AsSpan(9 + RingFrameHeader.Size), out var otherCall))
+        {
+            // A third rank breaks the tie: the one of the two whose call differs from ours is the divergent rank.
+            if (call == originCall.Call && call != otherCall.Call)
+            {
+                faultyRank = faulty;
+                text += $" Rank {_rank} also called {call}, so rank {faulty} is the one that diverged.";
+            }
+            else if (call == otherCall.Call && call != originCall.Call)
+            {
+                faultyRank = origin;
+                text += $" Rank {_rank} also called {call}, so rank {origin} is the one that diverged.";
+            }
+        }
+
         return payload[0] switch
         {
             1 => new CollectiveMismatchException(text, _rank, faultyRank, call, null, null),

@@ -77,6 +77,9 @@ public class RingCollectivesTests
         Assert.All(errors, e => Assert.IsType<CollectiveMismatchException>(e));
         Assert.All(errors, e => Assert.Contains("AllReduce(Sum, float32 × 999)", e!.Message, StringComparison.Ordinal));
         Assert.All(errors, e => Assert.Contains("rank 1", e!.Message, StringComparison.Ordinal));
+
+        // With three ranks a rank that did not detect the mismatch itself can tell which of the two diverged.
+        Assert.Contains(errors, e => e!.Message.Contains("so rank 1 is the one that diverged", StringComparison.Ordinal) && ((CollectiveException)e).FaultyRank == 1);
     }
 
     [Fact]
