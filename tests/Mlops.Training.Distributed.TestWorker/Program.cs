@@ -75,7 +75,9 @@ try
                     Console.Error.WriteLine($"failure detail line {line}");
                 }
 
-                return 7;
+                // A crash, not a clean return: no graceful close of the communicator before the process is gone.
+                Console.Error.Flush();
+                Environment.Exit(7);
             }
 
             communicator.Barrier();

@@ -39,6 +39,9 @@ public sealed class RendezvousServer : IAsyncDisposable, IDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>The number of Get/Wait requests the store is holding (tests wait on it instead of sleeping).</summary>
+    internal int PendingWaits => Volatile.Read(ref _waitsInFlight);
+
     /// <summary>The address and port the store listens on (the port is the real one when 0 was asked for).</summary>
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
 

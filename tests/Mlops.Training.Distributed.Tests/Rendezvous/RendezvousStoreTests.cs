@@ -45,7 +45,11 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         using var a = Client(0);
         using var b = Client(1);
         var waiting = b.GetAsync("late", Timeout);
-        await Task.Delay(50);
+        while (_server.PendingWaits == 0)
+        {
+            await Task.Delay(5);
+        }
+
         Assert.False(waiting.IsCompleted);
         await a.SetAsync("late", new byte[] { 42 });
         Assert.Equal(new byte[] { 42 }, await waiting);
@@ -112,7 +116,11 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         await using var server = RendezvousServer.Start(IPAddress.Loopback, 0, 0, 2, time);
         using var client = RendezvousClient.Connect("127.0.0.1", server.EndPoint.Port, 0, 0, 2, Timeout);
         var waiting = client.WaitAsync(RendezvousClient.RankKeys("ready/", 2), TimeSpan.FromHours(1));
-        await Task.Delay(100);
+        while (server.PendingWaits == 0)
+        {
+            await Task.Delay(5);
+        }
+
         Assert.False(waiting.IsCompleted);
         time.Advance(TimeSpan.FromHours(1));
         var ex = await Assert.ThrowsAsync<RendezvousTimeoutException>(() => waiting);
@@ -125,7 +133,11 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         var server = RendezvousServer.Start(IPAddress.Loopback, 0, 0, 2);
         using var client = RendezvousClient.Connect("127.0.0.1", server.EndPoint.Port, 0, 1, 2, Timeout);
         var waiting = client.GetAsync("never", TimeSpan.FromMinutes(5));
-        await Task.Delay(50);
+        while (server.PendingWaits == 0)
+        {
+            await Task.Delay(5);
+        }
+
         await server.DisposeAsync();
         var ex = await Assert.ThrowsAnyAsync<RendezvousException>(() => waiting);
         Assert.Contains("when rank 0 shut it down", ex.Message, StringComparison.Ordinal);
