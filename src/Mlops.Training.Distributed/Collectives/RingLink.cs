@@ -1,0 +1,331 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Mlops.Training.Distributed.Collectives;
+
+/// <summary>
+/// One rank's two ring connections (to the next rank, from the previous one) and the framing on them: every piece
+/// carries the sender's fingerprint, checked before the payload is used; failures become collective exceptions that
+/// name the rank, and an abort frame travels around the ring so every rank fails with the same cause.
+/// </summary>
+internal sealed unsafe class RingLink : IDisposable
+{
+    private const int AbortLinger = 2000;
+    private readonly Socket _next;
+    private readonly Socket _previous;
+    private readonly int _rank;
+    private readonly int _nextRank;
+    private readonly int _previousRank;
+    private readonly TimeSpan _timeout;
+    private readonly RingSender _sender;
+    private readonly byte[] _staging;
+    private readonly byte[] _headerIn = new byte[RingFrameHeader.Size];
+    private byte[] _abortFrame = [];
+    private bool _threaded;
+    private bool _aborted;
+
+    public RingLink(Socket next, Socket previous, int rank, int worldSize, TimeSpan timeout, int pieceBytes)
+    {
+        _next = next;
+        _previous = previous;
+        _rank = rank;
+        _nextRank = (rank + 1) % worldSize;
+        _previousRank = (rank + worldSize - 1) % worldSize;
+        _timeout = timeout;
+        var ms = (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds);
+        _previous.ReceiveTimeout = ms;
+        _next.SendTimeout = ms;
+        _staging = GC.AllocateUninitializedArray<byte>(RingFrameHeader.Size + pieceBytes, pinned: true);
+        _sender = new RingSender(next, rank);
+    }
+
+    public int PreviousRank => _previousRank;
+
+    /// <summary>Starts a collective: threaded sends for large ones, inline sends for small ones (lower latency).</summary>
+    public void Begin(bool threaded) => _threaded = threaded;
+
+    public void Send(in CollectiveCall call, nint payload, int length)
+    {
+        var header = new RingFrameHeader(RingFrameKind.Data, call, length, _rank);
+        if (_threaded)
+        {
+            _sender.Enqueue(header, payload);
+            return;
+        }
+
+        // Small collectives: one copy into the staging buffer and one send call, no thread hand-off.
+        header.Write(_staging);
+        new ReadOnlySpan<byte>((void*)payload, length).CopyTo(_staging.AsSpan(RingFrameHeader.Size));
+        try
+        {
+            SendAll(_staging.AsSpan(0, RingFrameHeader.Size + length));
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            throw SendFailed(call, ex);
+        }
+    }
+
+    public void Receive(in CollectiveCall call, nint destination, int length)
+    {
+        RingFrameHeader header;
+        try
+        {
+            ReceiveAll(_headerIn, call);
+            if (!RingFrameHeader.TryRead(_headerIn, out header))
+            {
+                throw new CollectiveException($"Rank {_rank} received a malformed frame from rank {_previousRank} during collective {call}; the ring's byte stream is corrupt.", _rank, _previousRank, call);
+            }
+
+            if (header.FrameKind == RingFrameKind.Abort)
+            {
+                var payload = new byte[header.PayloadBytes];
+                ReceiveAll(payload, call);
+                throw FromAbort(payload, call);
+            }
+
+            if (header.Call != call)
+            {
+                throw Mismatch(call, header.Call);
+            }
+
+            if (header.PayloadBytes != length)
+            {
+                throw new CollectiveException($"Rank {_rank} expected {length} bytes from rank {_previousRank} in collective {call} but got {header.PayloadBytes}; the ranks disagree on the layout.", _rank, _previousRank, call);
+            }
+
+            if (length > 0)
+            {
+                ReceiveAll(new Span<byte>((void*)destination, length), call);
+            }
+        }
+        catch (CollectiveException ex)
+        {
+            throw Abort(ex);
+        }
+    }
+
+    /// <summary>Waits for the queued sends of a threaded collective to reach the socket.</summary>
+    public void Finish(in CollectiveCall call)
+    {
+        if (!_threaded)
+        {
+            return;
+        }
+
+        bool drained;
+        try
+        {
+            drained = _sender.WaitDrained(_timeout);
+        }
+        catch (IOException ex)
+        {
+            throw Abort(SendFailed(call, ex.InnerException ?? ex));
+        }
+
+        if (!drained)
+        {
+            throw Abort(new CollectiveTimeoutException(
+                $"Rank {_rank} could not send to rank {_nextRank} for {_timeout.TotalSeconds:0.#} s in collective {call}: rank {_nextRank} stopped reading (stalled, or not calling this collective).",
+                _rank,
+                _nextRank,
+                call));
+        }
+    }
+
+    /// <summary>Aborts the ring (once): tells the next rank why, so the failure travels to every rank. Returns <paramref name="reason"/>.</summary>
+    public CollectiveException Abort(CollectiveException reason)
+    {
+        if (_aborted)
+        {
+            return reason;
+        }
+
+        _aborted = true;
+        _abortFrame = _abortFrame.Length > 0 ? _abortFrame : EncodeAbort(reason);
+        try
+        {
+            var header = new RingFrameHeader(RingFrameKind.Abort, reason.Call ?? default, _abortFrame.Length - RingFrameHeader.Size, _rank);
+            header.Write(_abortFrame);
+            if (_sender.Error is null)
+            {
+                _sender.ClearPending();
+                fixed (byte* payload = &_abortFrame[RingFrameHeader.Size])
+                {
+                    // The sender thread owns the socket's byte stream, so the abort goes through it too.
+                    _sender.Enqueue(header, (nint)payload);
+                    if (!_sender.WaitDrained(TimeSpan.FromMilliseconds(Math.Min(AbortLinger, _timeout.TotalMilliseconds))))
+                    {
+                        // The next rank does not read: break the send so the sender thread lets go of the caller's memory.
+                        _next.Shutdown(SocketShutdown.Both);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
+        {
+            // The next rank is gone too; it will not need the message.
+        }
+
+        return reason;
+    }
+
+    /// <summary>Unblocks a receive or send in progress (cancellation); the ring is unusable afterwards.</summary>
+    public void Cancel()
+    {
+        _aborted = true;
+        try
+        {
+            _previous.Shutdown(SocketShutdown.Both);
+            _next.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    public void Dispose()
+    {
+        _sender.Dispose();
+        try
+        {
+            _next.Shutdown(SocketShutdown.Send);
+            if (_aborted)
+            {
+                // Read what the previous rank still sends for a moment, so closing does not reset its connection
+                // before it has read our abort frame.
+                _previous.ReceiveTimeout = 200;
+                Span<byte> sink = stackalloc byte[4096];
+                while (_previous.Receive(sink) > 0)
+                {
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the peer.
+        }
+
+        _next.Dispose();
+        _previous.Dispose();
+    }
+
+    // Abort payload: kind, faulty rank, origin rank, then for a mismatch the origin's call and its predecessor's call
+    // (so every rank can compare them with its own and tell which of the two diverged), then the message.
+    private const int AbortFixedBytes = 9 + (2 * RingFrameHeader.Size);
+
+    private byte[] EncodeAbort(CollectiveException reason)
+    {
+        var message = Encoding.UTF8.GetBytes(reason.Message);
+        var frame = GC.AllocateUninitializedArray<byte>(RingFrameHeader.Size + AbortFixedBytes + message.Length, pinned: true);
+        var body = frame.AsSpan(RingFrameHeader.Size);
+        body[..AbortFixedBytes].Clear();
+        body[0] = reason switch
+        {
+            CollectiveMismatchException => 1,
+            CollectiveTimeoutException => 2,
+            CollectivePeerLostException => 3,
+            _ => 4,
+        };
+        BinaryPrimitives.WriteInt32LittleEndian(body[1..], reason.FaultyRank ?? -1);
+        BinaryPrimitives.WriteInt32LittleEndian(body[5..], reason.Rank);
+        if (reason is CollectiveMismatchException { Call: { } mine, OtherCall: { } theirs })
+        {
+            new RingFrameHeader(RingFrameKind.Data, mine, 0, reason.Rank).Write(body[9..]);
+            new RingFrameHeader(RingFrameKind.Data, theirs, 0, reason.FaultyRank ?? -1).Write(body[(9 + RingFrameHeader.Size)..]);
+        }
+
+        message.CopyTo(body[AbortFixedBytes..]);
+        return frame;
+    }
+
+    private CollectiveException FromAbort(byte[] payload, in CollectiveCall call)
+    {
+        // Forward the very bytes we received, so the original cause and its origin travel on unchanged.
+        _abortFrame = GC.AllocateUninitializedArray<byte>(RingFrameHeader.Size + payload.Length, pinned: true);
+        payload.CopyTo(_abortFrame.AsSpan(RingFrameHeader.Size));
+        var faulty = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(1));
+        var origin = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(5));
+        var text = $"{Encoding.UTF8.GetString(payload.AsSpan(AbortFixedBytes))} [rank {origin} aborted the job's collectives; rank {_rank} stopped in {call}]";
+        int? faultyRank = faulty >= 0 ? faulty : null;
+        if (payload[0] == 1
+            && RingFrameHeader.TryRead(payload.AsSpan(9), out var originCall)
+            && RingFrameHeader.TryRead(payload.AsSpan(9 + RingFrameHeader.Size), out var otherCall))
+        {
+            // A third rank breaks the tie: the one of the two whose call differs from ours is the divergent rank.
+            if (call == originCall.Call && call != otherCall.Call)
+            {
+                faultyRank = faulty;
+                text += $" Rank {_rank} also called {call}, so rank {faulty} is the one that diverged.";
+            }
+            else if (call == otherCall.Call && call != originCall.Call)
+            {
+                faultyRank = origin;
+                text += $" Rank {_rank} also called {call}, so rank {origin} is the one that diverged.";
+            }
+        }
+
+        return payload[0] switch
+        {
+            1 => new CollectiveMismatchException(text, _rank, faultyRank, call, null, null),
+            2 => new CollectiveTimeoutException(text, _rank, faultyRank, call),
+            3 => new CollectivePeerLostException(text, _rank, faultyRank, call),
+            _ => new CollectiveException(text, _rank, faultyRank, call),
+        };
+    }
+
+    private CollectiveMismatchException Mismatch(in CollectiveCall mine, in CollectiveCall theirs) =>
+        new(
+            $"Collective mismatch: rank {_previousRank} called {theirs} but rank {_rank} called {mine}. Every rank must call the same collectives in the same order with the same type, size, reduction and root; one of these two ranks took a different code path.",
+            _rank,
+            _previousRank,
+            mine,
+            _previousRank,
+            theirs);
+
+    private CollectiveException SendFailed(in CollectiveCall call, Exception ex) =>
+        ex is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock }
+            ? new CollectiveTimeoutException($"Rank {_rank} could not send to rank {_nextRank} for {_timeout.TotalSeconds:0.#} s in collective {call}: rank {_nextRank} stopped reading.", _rank, _nextRank, call, innerException: ex)
+            : new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_nextRank} in collective {call} ({ex.Message}): rank {_nextRank} exited or crashed.", _rank, _nextRank, call, ex);
+
+    private void ReceiveAll(Span<byte> buffer, in CollectiveCall call)
+    {
+        try
+        {
+            while (buffer.Length > 0)
+            {
+                var n = _previous.Receive(buffer);
+                if (n == 0)
+                {
+                    throw new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_previousRank} in collective {call}: rank {_previousRank} closed it (exited or crashed).", _rank, _previousRank, call);
+                }
+
+                buffer = buffer[n..];
+            }
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            throw new CollectiveTimeoutException(
+                $"Rank {_rank} waited {_timeout.TotalSeconds:0.#} s for rank {_previousRank} in collective {call} without receiving anything: rank {_previousRank} (or a rank before it in the ring) is stalled or is not calling this collective.",
+                _rank,
+                _previousRank,
+                call,
+                innerException: ex);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            throw new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_previousRank} in collective {call} ({ex.Message}): rank {_previousRank} exited or crashed.", _rank, _previousRank, call, ex);
+        }
+    }
+
+    private void SendAll(ReadOnlySpan<byte> data)
+    {
+        while (data.Length > 0)
+        {
+            data = data[_next.Send(data)..];
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace Mlops.Training.Distributed.Launch;
+
+/// <summary>What <see cref="LocalLauncher"/> starts: N copies of a command, with the cluster variables set.</summary>
+public sealed class LaunchOptions
+{
+    /// <summary>The executable to start (for a .NET program, <c>dotnet</c> with the dll as first argument, or the apphost).</summary>
+    public required string FileName { get; init; }
+
+    /// <summary>The command's arguments.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>The number of worker processes (the world size). At least 1.</summary>
+    public int ProcessCount { get; init; } = 1;
+
+    /// <summary>How many times the whole job is restarted after a worker fails. Default 0.</summary>
+    public int MaxRestarts { get; init; }
+
+    /// <summary>Rank 0's rendezvous port; 0 picks a free loopback port for each attempt.</summary>
+    public int MasterPort { get; init; }
+
+    /// <summary>The address the workers use to reach rank 0. Default <c>127.0.0.1</c>.</summary>
+    public string MasterAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>How long the other workers get to exit after SIGTERM, once one failed, before they are killed. Default 5 s.</summary>
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many of the failed worker's last error lines the summary shows. Default 20.</summary>
+    public int ErrorTailLines { get; init; } = 20;
+
+    /// <summary>Extra environment variables for every worker.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The working directory of the workers; the current one when null.</summary>
+    public string? WorkingDirectory { get; init; }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace Mlops.Training.Distributed.Tests.Collectives;
+
+/// <summary>Ranks as real processes on loopback: correctness, divergence, a rank that never starts and a rank killed mid-collective.</summary>
+public class ProcessRingTests
+{
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(40);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void EveryCollectiveIsCorrectAcrossProcesses(int worldSize)
+    {
+        using var workers = new WorkerProcesses("sweep", worldSize, Enumerable.Range(0, worldSize), timeoutMs: 20_000);
+        foreach (var (rank, (exitCode, output, error)) in workers.WaitAll(ProcessTimeout))
+        {
+            Assert.True(exitCode == 0, $"rank {rank} exited with {exitCode}: {output}{error}");
+            Assert.Contains($"OK rank {rank}", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void ARankWithADifferentSizeIsNamedOnEveryRank()
+    {
+        using var workers = new WorkerProcesses("mismatch", 3, Enumerable.Range(0, 3), timeoutMs: 5000);
+        foreach (var (rank, (exitCode, _, error)) in workers.WaitAll(ProcessTimeout))
+        {
+            Assert.Equal(1, exitCode);
+            Assert.Contains("ERROR CollectiveMismatchException", error, StringComparison.Ordinal);
+            Assert.Contains("rank 2 called #0 AllReduce(Sum, float32 × 99)", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void ARankThatNeverStartsIsNamedWithinTheTimeout()
+    {
+        var watch = Stopwatch.StartNew();
+        using var workers = new WorkerProcesses("sweep", 3, [0, 2], timeoutMs: 2000, connectTimeoutMs: 2000);
+        foreach (var (rank, (exitCode, _, error)) in workers.WaitAll(ProcessTimeout))
+        {
+            Assert.Equal(1, exitCode);
+            Assert.Contains("ERROR CollectiveTimeoutException", error, StringComparison.Ordinal);
+            Assert.Contains("gave up after 2 s waiting for rank(s) 1 to join the job", error, StringComparison.Ordinal);
+        }
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task ARankKilledMidCollectiveIsNamedOnTheOthers()
+    {
+        using var workers = new WorkerProcesses("loop", 3, Enumerable.Range(0, 3), timeoutMs: 3000);
+        var watch = Stopwatch.StartNew();
+        while (!workers.OutputOf(1).Contains("READY", StringComparison.Ordinal))
+        {
+            Assert.False(workers.ProcessOf(1).HasExited, "rank 1 exited before it was ready");
+            Assert.True(watch.Elapsed < ProcessTimeout, "rank 1 never became ready");
+            await Task.Delay(20);
+        }
+
+        workers.ProcessOf(1).Kill();
+        var results = workers.WaitAll(ProcessTimeout);
+        foreach (var rank in new[] { 0, 2 })
+        {
+            var (exitCode, _, error) = results[rank];
+            Assert.Equal(1, exitCode);
+            Assert.Contains("ERROR CollectivePeerLostException", error, StringComparison.Ordinal);
+            Assert.Contains("connection to rank 1", error, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Sockets;
+using Mlops.Training.Distributed.Cluster;
+using Mlops.Training.Distributed.Collectives;
+
+namespace Mlops.Training.Distributed.Tests.Collectives;
+
+/// <summary>Runs N ranks of a TCP ring as threads of the test process, on loopback with a free port.</summary>
+internal static class RingHarness
+{
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024) => new()
+    {
+        CollectiveTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+        // Joining waits for the other threads to start: keep it generous on a loaded machine.
+        ConnectTimeout = TimeSpan.FromSeconds(Math.Max(timeoutSeconds, 20)),
+        PieceBytes = pieceBytes,
+        InlineBytes = inlineBytes,
+    };
+
+    /// <summary>Runs <paramref name="body"/> on every rank; returns each rank's exception (null when it succeeded).</summary>
+    public static Exception?[] Run(int worldSize, DistributedTrainingOptions options, Action<TcpRingCommunicator> body)
+    {
+        var port = FreePort();
+        var errors = new Exception?[worldSize];
+        var threads = Enumerable.Range(0, worldSize).Select(rank => new Thread(() =>
+        {
+            try
+            {
+                using var communicator = TcpRingCommunicator.Create(new ClusterSpec(rank, worldSize, "127.0.0.1", port), options);
+                body(communicator);
+            }
+            catch (Exception ex)
+            {
+                errors[rank] = ex;
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        foreach (var thread in threads)
+        {
+            Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "a rank hung");
+        }
+
+        return errors;
+    }
+
+    public static void RunAll(int worldSize, DistributedTrainingOptions options, Action<TcpRingCommunicator> body)
+    {
+        var errors = Run(worldSize, options, body);
+        var failed = errors.Select((e, r) => (e, r)).Where(x => x.e is not null).ToList();
+        Assert.True(failed.Count == 0, string.Join("\n", failed.Select(x => $"rank {x.r}: {x.e}")));
+    }
+}

@@ -1,0 +1,55 @@
+using Mlops.Training.Distributed.Launch;
+using Mlops.Training.Distributed.Tests.Collectives;
+
+namespace Mlops.Training.Distributed.Tests.Launch;
+
+public class LocalLauncherTests
+{
+    private static LaunchOptions Options(string mode, int restarts) => new()
+    {
+        FileName = "dotnet",
+        Arguments = [WorkerProcesses.WorkerPath, mode],
+        ProcessCount = 2,
+        MaxRestarts = restarts,
+        StopGracePeriod = TimeSpan.FromSeconds(2),
+        Environment = new Dictionary<string, string> { ["MLOPS_TEST_TIMEOUT_MS"] = "5000" },
+    };
+
+    [Fact]
+    public async Task AWorkerThatCrashesOnceIsRestartedAndTheJobCompletes()
+    {
+        var output = new StringWriter();
+        var result = await new LocalLauncher(Options("crash-once", restarts: 2), output).RunAsync();
+        var text = output.ToString();
+        Assert.True(result.Succeeded, text);
+        Assert.Equal(2, result.Attempts);
+        Assert.Contains("[rank 1 err] simulated crash in generation 0", text, StringComparison.Ordinal);
+        Assert.Contains("[launcher] rank 1 failed with exit code 3; restarting all 2 workers (restart 1 of 2, generation 1)", text, StringComparison.Ordinal);
+        Assert.Contains("[rank 0] sum 1 generation 1", text, StringComparison.Ordinal);
+        Assert.Contains("[rank 1] OK rank 1", text, StringComparison.Ordinal);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task AWorkerThatAlwaysCrashesExhaustsTheRestartsWithASummary()
+    {
+        var output = new StringWriter();
+        var options = Options("always-crash", restarts: 1);
+        var result = await new LocalLauncher(new LaunchOptions
+        {
+            FileName = options.FileName,
+            Arguments = options.Arguments,
+            ProcessCount = 3,
+            MaxRestarts = 1,
+            StopGracePeriod = options.StopGracePeriod,
+            Environment = options.Environment,
+            ErrorTailLines = 5,
+        }, output).RunAsync();
+        var text = output.ToString();
+        Assert.False(result.Succeeded, text);
+        Assert.Equal((2, 1, 7, 7), (result.Attempts, result.FailedRank!.Value, result.FailedExitCode, result.ExitCode));
+        Assert.Equal(Enumerable.Range(26, 5).Select(i => $"failure detail line {i}"), result.FailedErrorTail);
+        Assert.Contains("[launcher] Giving up after 2 attempt(s): rank 1 failed first with exit code 7. Its last 5 error line(s):", text, StringComparison.Ordinal);
+        Assert.Contains("  failure detail line 30", text, StringComparison.Ordinal);
+    }
+}
