@@ -29,8 +29,8 @@ internal static class ExperimentPaging
                     $"Invalid order_by entity '{key}' in '{clause}'. Valid keys are 'name', 'experiment_id', 'creation_time', 'last_update_time'."),
             };
             ordered = ordered is null
-                ? descending ? experiments.OrderByDescending(selector) : experiments.OrderBy(selector)
-                : descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector);
+                ? descending ? experiments.OrderByDescending(selector, KeyComparer.Instance) : experiments.OrderBy(selector, KeyComparer.Instance)
+                : descending ? ordered.ThenByDescending(selector, KeyComparer.Instance) : ordered.ThenBy(selector, KeyComparer.Instance);
         }
 
         // MLflow's default: newest first, then by id.
