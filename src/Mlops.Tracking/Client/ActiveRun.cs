@@ -78,6 +78,14 @@ public sealed class ActiveRun : IDisposable, IAsyncDisposable
     /// <summary>Uploads a local folder into the run's artifacts.</summary>
     public void LogArtifacts(string localDirectory, string? artifactPath = null) => Artifacts.LogArtifacts(localDirectory, artifactPath);
 
+    /// <summary>Logs a model (through its flavor) under an artifact path, optionally registering it; see <see cref="TrackingClient.LogModel"/>.</summary>
+    public LoggedModel LogModel(object model, string artifactPath = "model", Models.ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null) =>
+        _client.LogModel(RunId, model, artifactPath, signature, inputExample, registeredModelName);
+
+    /// <summary>Logs a model; see <see cref="TrackingClient.LogModel"/>.</summary>
+    public Task<LoggedModel> LogModelAsync(object model, string artifactPath = "model", Models.ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null, CancellationToken cancellationToken = default) =>
+        _client.LogModelAsync(RunId, model, artifactPath, signature, inputExample, registeredModelName, cancellationToken);
+
     /// <summary>The run's artifact repository.</summary>
     public ArtifactRepository Artifacts => _client.Artifacts(Info.ArtifactUri);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mlops.Storage;
 using Mlops.Tracking.Artifacts;
+using Mlops.Tracking.Registry;
 using Mlops.Tracking.Stores;
 
 namespace Mlops.Tracking;
@@ -13,6 +14,7 @@ namespace Mlops.Tracking;
 public sealed partial class TrackingClient : IDisposable
 {
     private readonly bool _ownsStore;
+    private readonly IModelRegistryStore? _registryStore;
     private readonly StorageResolver _resolver;
     private readonly TimeProvider _timeProvider;
 
@@ -22,20 +24,25 @@ public sealed partial class TrackingClient : IDisposable
     /// <param name="resolver">Resolves artifact URIs; <see cref="StorageResolver.Default"/> if null.</param>
     /// <param name="timeProvider">The clock for run times and metric timestamps.</param>
     public TrackingClient(string trackingUri, string? defaultArtifactRoot = null, StorageResolver? resolver = null, TimeProvider? timeProvider = null)
-        : this(TrackingStores.Open(trackingUri, defaultArtifactRoot, timeProvider), resolver, timeProvider)
+        : this(TrackingStores.Open(trackingUri, defaultArtifactRoot, timeProvider), TrackingStores.OpenRegistry(trackingUri, timeProvider), resolver, timeProvider)
     {
         TrackingUri = trackingUri;
         _ownsStore = true;
     }
 
-    /// <summary>Creates a client over a store (which the caller keeps owning).</summary>
-    public TrackingClient(ITrackingStore store, StorageResolver? resolver = null, TimeProvider? timeProvider = null)
+    /// <summary>Creates a client over a store and, optionally, a model registry store (which the caller keeps owning).</summary>
+    public TrackingClient(ITrackingStore store, IModelRegistryStore? registryStore = null, StorageResolver? resolver = null, TimeProvider? timeProvider = null)
     {
         Store = store ?? throw new ArgumentNullException(nameof(store));
+        _registryStore = registryStore;
+        Registry = registryStore is null ? null : new ModelRegistryClient(registryStore, this);
         _resolver = resolver ?? StorageResolver.Default;
         _timeProvider = timeProvider ?? TimeProvider.System;
         TrackingUri = store is SqliteTrackingStore sqlite ? "sqlite:///" + sqlite.DatabasePath.TrimStart('/') : store.GetType().Name;
     }
+
+    /// <summary>The model registry next to the tracking store, or null if the client was created without one.</summary>
+    public ModelRegistryClient? Registry { get; }
 
     /// <summary>The store the client talks to.</summary>
     public ITrackingStore Store { get; }
@@ -49,9 +56,10 @@ public sealed partial class TrackingClient : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (_ownsStore && Store is IDisposable disposable)
+        if (_ownsStore)
         {
-            disposable.Dispose();
+            (Store as IDisposable)?.Dispose();
+            (_registryStore as IDisposable)?.Dispose();
         }
     }
 

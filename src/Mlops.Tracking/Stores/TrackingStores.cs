@@ -24,6 +24,20 @@ public static class TrackingStores
             $"Unsupported tracking URI '{trackingUri}'. Use sqlite:///path/to/mlflow.db or http(s)://host:port.");
     }
 
+    /// <summary>Opens the model registry a tracking URI names (the same SQLite file), or null if the URI has none.</summary>
+    public static Registry.IModelRegistryStore? OpenRegistry(string trackingUri, TimeProvider? timeProvider = null)
+    {
+        if (SqliteStoreUri.IsSqlite(trackingUri) || trackingUri.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || trackingUri.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Registry.SqliteModelRegistryStore(trackingUri, timeProvider);
+        }
+
+        return HttpRegistryFactory?.Invoke(trackingUri);
+    }
+
+    /// <summary>Opens registries at http(s) tracking URIs (set by the REST store's package); null until then.</summary>
+    internal static Func<string, Registry.IModelRegistryStore>? HttpRegistryFactory { get; set; }
+
     /// <summary>Opens http(s) tracking URIs (set by the REST store's package); null until then.</summary>
     internal static Func<string, ITrackingStore>? HttpStoreFactory { get; set; }
 }
