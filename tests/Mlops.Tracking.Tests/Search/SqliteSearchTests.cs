@@ -4,21 +4,38 @@ using Mlops.Tracking.Tests.Support;
 
 namespace Mlops.Tracking.Tests.Search;
 
-public sealed class SqliteSearchTests : IDisposable
+public sealed class SqliteSearchTests : SearchContractTests
+{
+    public SqliteSearchTests()
+        : base(folder => new SqliteTrackingStore(folder.Combine("s.db")))
+    {
+    }
+}
+
+public sealed class InMemorySearchTests : SearchContractTests
+{
+    public InMemorySearchTests()
+        : base(_ => new Mlops.Testing.Tracking.InMemoryTrackingStore())
+    {
+    }
+}
+
+/// <summary>The search semantics every store must have; run against each store.</summary>
+public abstract class SearchContractTests : IDisposable
 {
     private readonly TempFolder _folder = new();
-    private readonly SqliteTrackingStore _store;
+    private readonly ITrackingStore _store;
     private readonly string _experiment;
 
-    public SqliteSearchTests()
+    protected SearchContractTests(Func<TempFolder, ITrackingStore> createStore)
     {
-        _store = new SqliteTrackingStore(_folder.Combine("s.db"));
+        _store = createStore(_folder);
         _experiment = _store.CreateExperimentAsync("search").GetAwaiter().GetResult();
     }
 
     public void Dispose()
     {
-        _store.Dispose();
+        (_store as IDisposable)?.Dispose();
         _folder.Dispose();
     }
 
