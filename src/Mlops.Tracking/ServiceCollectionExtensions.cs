@@ -59,11 +59,19 @@ public static class MlopsTrackingServiceCollectionExtensions
             return TrackingStores.OpenRegistry(options.TrackingUri, provider.GetService<TimeProvider>())
                 ?? throw MlflowException.InvalidParameter($"The tracking URI '{options.TrackingUri}' has no model registry.");
         });
-        services.TryAddSingleton(provider => new TrackingClient(
-            provider.GetRequiredService<ITrackingStore>(),
-            provider.GetRequiredService<IModelRegistryStore>(),
-            provider.GetService<StorageResolver>(),
-            provider.GetService<TimeProvider>()));
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<TrackingOptions>>().Value;
+            return new TrackingClient(
+                provider.GetRequiredService<ITrackingStore>(),
+                provider.GetRequiredService<IModelRegistryStore>(),
+                provider.GetService<StorageResolver>(),
+                provider.GetService<TimeProvider>())
+            {
+                AsyncQueueCapacity = options.AsyncQueueCapacity,
+                AsyncFlushInterval = options.AsyncFlushInterval,
+            };
+        });
         services.TryAddSingleton(provider => provider.GetRequiredService<TrackingClient>().Registry!);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrackingOptions>, TrackingOptionsValidator>());
         return services.AddOptions<TrackingOptions>().ValidateDataAnnotations().ValidateOnStart();

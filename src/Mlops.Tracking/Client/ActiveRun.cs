@@ -10,13 +10,22 @@ namespace Mlops.Tracking;
 public sealed class ActiveRun : IDisposable, IAsyncDisposable
 {
     private readonly TrackingClient _client;
+    private readonly Lazy<Logging.BackgroundRunLogger> _background;
     private int _ended;
 
     internal ActiveRun(TrackingClient client, RunInfo info)
     {
         _client = client;
         Info = info;
+        _background = new Lazy<Logging.BackgroundRunLogger>(() => new Logging.BackgroundRunLogger(
+            new Logging.AsyncTrackingLogger(client.Store, client.AsyncQueueCapacity, client.AsyncFlushInterval, client.TimeProvider), info.RunId));
     }
+
+    /// <summary>
+    /// Asynchronous logging for hot loops: <c>run.Background.LogMetric(...)</c> returns at once; values are stored in
+    /// batches and flushed when the run ends (a failure to store them makes the end throw and the run FAILED).
+    /// </summary>
+    public Logging.BackgroundRunLogger Background => _background.Value;
 
     /// <summary>The run's info as it was at start.</summary>
     public RunInfo Info { get; }
@@ -100,9 +109,29 @@ public sealed class ActiveRun : IDisposable, IAsyncDisposable
             throw new ArgumentException($"A run ends FINISHED, FAILED or KILLED, not {status.ToMlflow()}.", nameof(status));
         }
 
-        if (Interlocked.Exchange(ref _ended, 1) == 0)
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
         {
-            await _client.SetTerminatedAsync(RunId, status, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Exception? failure = null;
+        if (_background.IsValueCreated)
+        {
+            try
+            {
+                await _background.Value.Queue.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                status = RunStatus.Failed;
+            }
+        }
+
+        await _client.SetTerminatedAsync(RunId, status, null, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            throw failure;
         }
     }
 

@@ -63,6 +63,14 @@ public sealed partial class TrackingClient : IDisposable
         }
     }
 
+    /// <summary>Entries an <see cref="ActiveRun.Background"/> queue holds before log calls wait.</summary>
+    public int AsyncQueueCapacity { get; init; } = 100_000;
+
+    /// <summary>How long an <see cref="ActiveRun.Background"/> queue waits to fill a batch.</summary>
+    public TimeSpan AsyncFlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    internal TimeProvider TimeProvider => _timeProvider;
+
     /// <summary>Milliseconds since the Unix epoch, by the client's clock.</summary>
     public long NowMs() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
