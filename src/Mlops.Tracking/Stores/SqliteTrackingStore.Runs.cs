@@ -210,39 +210,92 @@ public sealed partial class SqliteTrackingStore
             return;
         }
 
-        using var insert = Command("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (@id, @key, @value, @nan, @ts, @step)");
+        // History: multi-row INSERTs of up to RowsPerInsert metrics; one statement per row costs several times more.
+        const int RowsPerInsert = 100;
+        for (var start = 0; start < metrics.Count; start += RowsPerInsert)
+        {
+            var rows = Math.Min(RowsPerInsert, metrics.Count - start);
+            using var insert = Command(MetricInsertSql(rows));
+            insert.Parameters.AddWithValue("@id", runId);
+            for (var i = 0; i < rows; i++)
+            {
+                var metric = metrics[start + i];
+                var suffix = i.ToString(CultureInfo.InvariantCulture);
+                var nan = double.IsNaN(metric.Value);
+                insert.Parameters.AddWithValue("@k" + suffix, metric.Key);
+                insert.Parameters.AddWithValue("@v" + suffix, nan ? DBNull.Value : metric.Value);
+                insert.Parameters.AddWithValue("@n" + suffix, nan ? 1 : 0);
+                insert.Parameters.AddWithValue("@t" + suffix, metric.Timestamp);
+                insert.Parameters.AddWithValue("@s" + suffix, metric.Step);
+            }
 
-        // The latest value is the one with the highest step, then the latest timestamp, then the largest value (MLflow's rule).
+            insert.ExecuteNonQuery();
+        }
+
+        // Latest values: pick the newest of the batch per key in memory, then one upsert per key. The newest is the
+        // highest step, then the latest timestamp, then the largest value (MLflow's rule); NaN loses ties.
+        var newest = new Dictionary<string, Metric>(StringComparer.Ordinal);
+        foreach (var metric in metrics)
+        {
+            if (!newest.TryGetValue(metric.Key, out var current) || IsNewer(metric, current))
+            {
+                newest[metric.Key] = metric;
+            }
+        }
+
         using var latest = Command(
             "INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (@id, @key, @value, @nan, @ts, @step) " +
             "ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step " +
             "WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND (excluded.timestamp > latest_metrics.timestamp " +
             "OR (excluded.timestamp = latest_metrics.timestamp AND excluded.is_nan = 0 AND (latest_metrics.is_nan = 1 OR excluded.value > latest_metrics.value))))");
-        var bindings = new[] { Bind(insert, runId), Bind(latest, runId) };
-        foreach (var metric in metrics)
+        latest.Parameters.AddWithValue("@id", runId);
+        var key = latest.Parameters.Add("@key", SqliteType.Text);
+        var value = latest.Parameters.Add("@value", SqliteType.Real);
+        var isNan = latest.Parameters.Add("@nan", SqliteType.Integer);
+        var timestamp = latest.Parameters.Add("@ts", SqliteType.Integer);
+        var step = latest.Parameters.Add("@step", SqliteType.Integer);
+        foreach (var metric in newest.Values)
         {
-            foreach (var (command, key, value, nan, ts, step) in bindings)
-            {
-                key.Value = metric.Key;
-                value.Value = double.IsNaN(metric.Value) ? DBNull.Value : metric.Value;
-                nan.Value = double.IsNaN(metric.Value) ? 1 : 0;
-                ts.Value = metric.Timestamp;
-                step.Value = metric.Step;
-                command.ExecuteNonQuery();
-            }
+            key.Value = metric.Key;
+            value.Value = double.IsNaN(metric.Value) ? DBNull.Value : metric.Value;
+            isNan.Value = double.IsNaN(metric.Value) ? 1 : 0;
+            timestamp.Value = metric.Timestamp;
+            step.Value = metric.Step;
+            latest.ExecuteNonQuery();
+        }
+    }
+
+    private static bool IsNewer(Metric candidate, Metric current)
+    {
+        if (candidate.Step != current.Step)
+        {
+            return candidate.Step > current.Step;
         }
 
-        static (SqliteCommand, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter) Bind(SqliteCommand command, string runId)
+        if (candidate.Timestamp != current.Timestamp)
         {
-            command.Parameters.AddWithValue("@id", runId);
-            var result = (command,
-                command.Parameters.Add("@key", SqliteType.Text),
-                command.Parameters.Add("@value", SqliteType.Real),
-                command.Parameters.Add("@nan", SqliteType.Integer),
-                command.Parameters.Add("@ts", SqliteType.Integer),
-                command.Parameters.Add("@step", SqliteType.Integer));
-            command.Prepare();
-            return result;
+            return candidate.Timestamp > current.Timestamp;
+        }
+
+        return !double.IsNaN(candidate.Value) && (double.IsNaN(current.Value) || candidate.Value > current.Value);
+    }
+
+    private static readonly string?[] s_metricInsertSql = new string?[101];
+
+    private static string MetricInsertSql(int rows)
+    {
+        return s_metricInsertSql[rows] ??= Build(rows);
+
+        static string Build(int rows)
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES ");
+            for (var i = 0; i < rows; i++)
+            {
+                var n = i.ToString(CultureInfo.InvariantCulture);
+                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@id, @k{n}, @v{n}, @n{n}, @t{n}, @s{n})");
+            }
+
+            return sql.ToString();
         }
     }
 
