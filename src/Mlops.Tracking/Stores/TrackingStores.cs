@@ -4,7 +4,7 @@ namespace Mlops.Tracking.Stores;
 public static class TrackingStores
 {
     /// <summary>
-    /// Opens a store: <c>sqlite:///path.db</c> or a path ending in <c>.db</c>/<c>.sqlite</c> gives a <see cref="SqliteTrackingStore"/>.
+    /// Opens a store: <c>sqlite:///path.db</c> or a path ending in <c>.db</c>/<c>.sqlite</c> gives a <see cref="SqliteTrackingStore"/>; <c>http(s)://host:port</c> a <see cref="Rest.RestTrackingStore"/>.
     /// </summary>
     /// <exception cref="MlflowException">The URI's scheme is not supported (INVALID_PARAMETER_VALUE).</exception>
     public static ITrackingStore Open(string trackingUri, string? defaultArtifactRoot = null, TimeProvider? timeProvider = null)
@@ -15,9 +15,9 @@ public static class TrackingStores
             return new SqliteTrackingStore(trackingUri, defaultArtifactRoot, timeProvider);
         }
 
-        if (HttpStoreFactory is { } factory && (trackingUri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || trackingUri.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+        if (IsHttp(trackingUri))
         {
-            return factory(trackingUri);
+            return new Rest.RestTrackingStore(trackingUri, timeProvider: timeProvider);
         }
 
         throw MlflowException.InvalidParameter(
@@ -32,12 +32,9 @@ public static class TrackingStores
             return new Registry.SqliteModelRegistryStore(trackingUri, timeProvider);
         }
 
-        return HttpRegistryFactory?.Invoke(trackingUri);
+        return IsHttp(trackingUri) ? new Rest.RestModelRegistryStore(trackingUri, timeProvider: timeProvider) : null;
     }
 
-    /// <summary>Opens registries at http(s) tracking URIs (set by the REST store's package); null until then.</summary>
-    internal static Func<string, Registry.IModelRegistryStore>? HttpRegistryFactory { get; set; }
-
-    /// <summary>Opens http(s) tracking URIs (set by the REST store's package); null until then.</summary>
-    internal static Func<string, ITrackingStore>? HttpStoreFactory { get; set; }
+    private static bool IsHttp(string uri) =>
+        uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 }
