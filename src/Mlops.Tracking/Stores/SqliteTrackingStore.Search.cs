@@ -58,59 +58,86 @@ public sealed partial class SqliteTrackingStore
                 return name;
             }
 
-            var sql = new StringBuilder("SELECT r.run_uuid FROM runs r");
-            for (var i = 0; i < orderBy.Count; i++)
+            // Joins and ORDER BY terms of every key but a leading metric/param/tag key, which drives the query (below).
+            var driven = orderBy.Count > 0 && orderBy[0].Identifier.Entity != SearchEntity.Attribute;
+            var joins = new StringBuilder();
+            var tail = new StringBuilder();
+            for (var i = driven ? 1 : 0; i < orderBy.Count; i++)
             {
-                var identifier = orderBy[i].Identifier;
-                var table = identifier.Entity switch
-                {
-                    SearchEntity.Metric => "latest_metrics",
-                    SearchEntity.Param => "params",
-                    SearchEntity.Tag => "tags",
-                    _ => null,
-                };
+                var key = orderBy[i];
+                var table = TableOf(key.Identifier.Entity);
                 if (table is not null)
                 {
-                    sql.Append(CultureInfo.InvariantCulture, $" LEFT JOIN {table} o{i} ON o{i}.run_uuid = r.run_uuid AND o{i}.key = {Bind(identifier.Key)}");
+                    joins.Append(CultureInfo.InvariantCulture, $" LEFT JOIN {table} o{i} ON o{i}.run_uuid = r.run_uuid AND o{i}.key = {Bind(key.Identifier.Key)}");
                 }
+
+                tail.Append(OrderTerms(key, i));
             }
 
-            sql.Append(" WHERE r.experiment_id IN (").AppendJoin(", ", experimentIds.Select(id => Bind(id))).Append(')');
-            sql.Append(viewType switch
+            tail.Append("r.start_time DESC, r.run_uuid ASC");
+
+            var where = new StringBuilder("r.experiment_id IN (").AppendJoin(", ", experimentIds.Select(id => Bind(id))).Append(')');
+            where.Append(viewType switch
             {
                 ViewType.ActiveOnly => " AND r.lifecycle_stage = 'active'",
                 ViewType.DeletedOnly => " AND r.lifecycle_stage = 'deleted'",
                 _ => "",
             });
-
             foreach (var clause in clauses)
             {
-                sql.Append(" AND ").Append(Condition(clause, Bind));
+                where.Append(" AND ").Append(Condition(clause, Bind));
             }
 
-            sql.Append(" ORDER BY ");
-            for (var i = 0; i < orderBy.Count; i++)
+            if (!driven)
             {
-                var key = orderBy[i];
-                var direction = key.Ascending ? "ASC" : "DESC";
-                switch (key.Identifier.Entity)
-                {
-                    case SearchEntity.Metric:
-                        // Missing (2) and NaN (1) last whatever the direction.
-                        sql.Append(CultureInfo.InvariantCulture, $"CASE WHEN o{i}.run_uuid IS NULL THEN 2 WHEN o{i}.is_nan = 1 THEN 1 ELSE 0 END, o{i}.value {direction}, ");
-                        break;
-                    case SearchEntity.Param or SearchEntity.Tag:
-                        sql.Append(CultureInfo.InvariantCulture, $"o{i}.run_uuid IS NULL, o{i}.value {direction}, ");
-                        break;
-                    default:
-                        var column = AttributeColumn(key.Identifier.Key);
-                        sql.Append(CultureInfo.InvariantCulture, $"{column} IS NULL, {column} {direction}, ");
-                        break;
-                }
+                return $"SELECT r.run_uuid FROM runs r{joins} WHERE {where} ORDER BY {tail} LIMIT {limit} OFFSET {offset}";
             }
 
-            sql.Append(CultureInfo.InvariantCulture, $"r.start_time DESC, r.run_uuid ASC LIMIT {limit} OFFSET {offset}");
-            return sql.ToString();
+            // A leading metric, param or tag key: the runs that have a value come first in the order of the key's
+            // (key, value) index, then (metrics) those whose latest value is NaN, then those without the key. Each
+            // segment is its own top-N query, and UNION ALL yields them in order, so SQLite walks the index and stops
+            // once it has enough rows instead of sorting every run of the experiment.
+            var first = orderBy[0];
+            var firstTable = TableOf(first.Identifier.Entity)!;
+            var firstKey = Bind(first.Identifier.Key);
+            var direction = first.Ascending ? "ASC" : "DESC";
+            var n = (limit + offset).ToString(CultureInfo.InvariantCulture);
+            var present = first.Identifier.Entity == SearchEntity.Metric ? " AND o0.value IS NOT NULL" : "";
+            var segments = new List<string>
+            {
+                $"SELECT run_uuid FROM (SELECT r.run_uuid AS run_uuid FROM {firstTable} o0 CROSS JOIN runs r{joins} WHERE o0.key = {firstKey}{present} AND r.run_uuid = o0.run_uuid AND {where} ORDER BY o0.value {direction}, {tail} LIMIT {n})",
+            };
+            if (first.Identifier.Entity == SearchEntity.Metric)
+            {
+                segments.Add($"SELECT run_uuid FROM (SELECT r.run_uuid AS run_uuid FROM {firstTable} o0 CROSS JOIN runs r{joins} WHERE o0.key = {firstKey} AND o0.value IS NULL AND r.run_uuid = o0.run_uuid AND {where} ORDER BY {tail} LIMIT {n})");
+            }
+
+            segments.Add($"SELECT run_uuid FROM (SELECT r.run_uuid AS run_uuid FROM runs r{joins} WHERE NOT EXISTS (SELECT 1 FROM {firstTable} x WHERE x.run_uuid = r.run_uuid AND x.key = {firstKey}) AND {where} ORDER BY {tail} LIMIT {n})");
+            return $"SELECT run_uuid FROM ({string.Join(" UNION ALL ", segments)}) LIMIT {limit} OFFSET {offset}";
+        }
+
+        private static string? TableOf(SearchEntity entity) => entity switch
+        {
+            SearchEntity.Metric => "latest_metrics",
+            SearchEntity.Param => "params",
+            SearchEntity.Tag => "tags",
+            _ => null,
+        };
+
+        private static string OrderTerms(OrderByKey key, int i)
+        {
+            var direction = key.Ascending ? "ASC" : "DESC";
+            switch (key.Identifier.Entity)
+            {
+                case SearchEntity.Metric:
+                    // Missing (2) and NaN (1) last whatever the direction.
+                    return string.Create(CultureInfo.InvariantCulture, $"CASE WHEN o{i}.run_uuid IS NULL THEN 2 WHEN o{i}.is_nan = 1 THEN 1 ELSE 0 END, o{i}.value {direction}, ");
+                case SearchEntity.Param or SearchEntity.Tag:
+                    return string.Create(CultureInfo.InvariantCulture, $"o{i}.run_uuid IS NULL, o{i}.value {direction}, ");
+                default:
+                    var column = AttributeColumn(key.Identifier.Key);
+                    return $"{column} IS NULL, {column} {direction}, ";
+            }
         }
 
         private static string Condition(SearchClause clause, Func<object, string> bind)
