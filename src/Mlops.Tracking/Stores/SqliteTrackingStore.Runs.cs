@@ -210,26 +210,27 @@ public sealed partial class SqliteTrackingStore
             return;
         }
 
-        // History: multi-row INSERTs of up to RowsPerInsert metrics; one statement per row costs several times more.
-        const int RowsPerInsert = 100;
-        for (var start = 0; start < metrics.Count; start += RowsPerInsert)
+        // History: one prepared statement reused for every row. (Multi-row INSERTs were slower here: binding hundreds
+        // of named parameters per statement costs more than the statements they save.)
+        using (var insert = Command("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (@id, @key, @value, @nan, @ts, @step)"))
         {
-            var rows = Math.Min(RowsPerInsert, metrics.Count - start);
-            using var insert = Command(MetricInsertSql(rows));
             insert.Parameters.AddWithValue("@id", runId);
-            for (var i = 0; i < rows; i++)
+            var historyKey = insert.Parameters.Add("@key", SqliteType.Text);
+            var historyValue = insert.Parameters.Add("@value", SqliteType.Real);
+            var historyNan = insert.Parameters.Add("@nan", SqliteType.Integer);
+            var historyTimestamp = insert.Parameters.Add("@ts", SqliteType.Integer);
+            var historyStep = insert.Parameters.Add("@step", SqliteType.Integer);
+            insert.Prepare();
+            foreach (var metric in metrics)
             {
-                var metric = metrics[start + i];
-                var suffix = i.ToString(CultureInfo.InvariantCulture);
                 var nan = double.IsNaN(metric.Value);
-                insert.Parameters.AddWithValue("@k" + suffix, metric.Key);
-                insert.Parameters.AddWithValue("@v" + suffix, nan ? DBNull.Value : metric.Value);
-                insert.Parameters.AddWithValue("@n" + suffix, nan ? 1 : 0);
-                insert.Parameters.AddWithValue("@t" + suffix, metric.Timestamp);
-                insert.Parameters.AddWithValue("@s" + suffix, metric.Step);
+                historyKey.Value = metric.Key;
+                historyValue.Value = nan ? DBNull.Value : metric.Value;
+                historyNan.Value = nan ? 1 : 0;
+                historyTimestamp.Value = metric.Timestamp;
+                historyStep.Value = metric.Step;
+                insert.ExecuteNonQuery();
             }
-
-            insert.ExecuteNonQuery();
         }
 
         // Latest values: pick the newest of the batch per key in memory, then one upsert per key. The newest is the
@@ -278,25 +279,6 @@ public sealed partial class SqliteTrackingStore
         }
 
         return !double.IsNaN(candidate.Value) && (double.IsNaN(current.Value) || candidate.Value > current.Value);
-    }
-
-    private static readonly string?[] s_metricInsertSql = new string?[101];
-
-    private static string MetricInsertSql(int rows)
-    {
-        return s_metricInsertSql[rows] ??= Build(rows);
-
-        static string Build(int rows)
-        {
-            var sql = new System.Text.StringBuilder("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES ");
-            for (var i = 0; i < rows; i++)
-            {
-                var n = i.ToString(CultureInfo.InvariantCulture);
-                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@id, @k{n}, @v{n}, @n{n}, @t{n}, @s{n})");
-            }
-
-            return sql.ToString();
-        }
     }
 
     private void WriteTags(string runId, IReadOnlyList<RunTag> tags)
