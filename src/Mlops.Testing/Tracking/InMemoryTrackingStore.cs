@@ -307,6 +307,13 @@ public sealed class InMemoryTrackingStore : ITrackingStore
                     run.History[metric.Key] = history = [];
                 }
 
+                // An identical value (same step, timestamp and value) logged again is stored once, as in the SQLite store and MLflow.
+                var identity = (metric.Key, metric.Step, metric.Timestamp, double.IsNaN(metric.Value) ? long.MinValue : BitConverter.DoubleToInt64Bits(metric.Value + 0.0));
+                if (!run.Seen.Add(identity))
+                {
+                    continue;
+                }
+
                 history.Add(metric);
                 if (!run.Latest.TryGetValue(metric.Key, out var latest) || IsNewer(metric, latest))
                 {
@@ -462,6 +469,8 @@ public sealed class InMemoryTrackingStore : ITrackingStore
         public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, Metric> Latest { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, List<Metric>> History { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<(string Key, long Step, long Timestamp, long Bits)> Seen { get; } = [];
 
         public Run ToRun() => new(
             new RunInfo(Id, ExperimentId.ToString(CultureInfo.InvariantCulture), Name, UserId, Status, StartTime, EndTime, ArtifactUri, Stage),

@@ -3,7 +3,9 @@ namespace Mlops.Tracking.Stores;
 /// <summary>
 /// The SQLite schema: MLflow's table and column names (so the file reads familiarly) plus the indexes that keep search
 /// fast at 100k runs. <c>latest_metrics</c> holds one row per (run, key) kept current on every log, so metric filters
-/// and order_by never scan the metric history.
+/// and order_by never scan the metric history. The history is clustered on (run, key, step, timestamp): one B-tree
+/// insert per value, and an identical value logged twice is stored once, as in MLflow (whose key includes the value).
+/// NaN is stored as value 0 with is_nan = 1 in the history and as NULL in latest_metrics.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -47,11 +49,11 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS metrics (
             run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
             key TEXT NOT NULL,
-            value REAL,
-            is_nan INTEGER NOT NULL,
+            step INTEGER NOT NULL,
             timestamp INTEGER NOT NULL,
-            step INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS index_metrics_run_key ON metrics (run_uuid, key, step, timestamp);
+            is_nan INTEGER NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (run_uuid, key, step, timestamp, is_nan, value)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS latest_metrics (
             run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
             key TEXT NOT NULL,

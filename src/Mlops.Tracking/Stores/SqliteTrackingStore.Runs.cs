@@ -142,7 +142,7 @@ public sealed partial class SqliteTrackingStore
         {
             RequireRun(runId);
             using var command = With(With(Command(
-                "SELECT value, is_nan, timestamp, step FROM metrics WHERE run_uuid = @id AND key = @key ORDER BY step, timestamp, rowid"), "@id", runId), "@key", metricKey);
+                "SELECT value, is_nan, timestamp, step FROM metrics WHERE run_uuid = @id AND key = @key ORDER BY step, timestamp, is_nan, value"), "@id", runId), "@key", metricKey);
             using var reader = command.ExecuteReader();
             var list = new List<Metric>();
             while (reader.Read())
@@ -212,7 +212,7 @@ public sealed partial class SqliteTrackingStore
 
         // History: one prepared statement reused for every row. (Multi-row INSERTs were slower here: binding hundreds
         // of named parameters per statement costs more than the statements they save.)
-        using (var insert = Command("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (@id, @key, @value, @nan, @ts, @step)"))
+        using (var insert = Command("INSERT OR IGNORE INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (@id, @key, @value, @nan, @ts, @step)"))
         {
             insert.Parameters.AddWithValue("@id", runId);
             var historyKey = insert.Parameters.Add("@key", SqliteType.Text);
@@ -225,7 +225,7 @@ public sealed partial class SqliteTrackingStore
             {
                 var nan = double.IsNaN(metric.Value);
                 historyKey.Value = metric.Key;
-                historyValue.Value = nan ? DBNull.Value : metric.Value;
+                historyValue.Value = nan ? 0.0 : metric.Value;
                 historyNan.Value = nan ? 1 : 0;
                 historyTimestamp.Value = metric.Timestamp;
                 historyStep.Value = metric.Step;

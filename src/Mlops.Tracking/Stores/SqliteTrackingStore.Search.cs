@@ -135,8 +135,9 @@ public sealed partial class SqliteTrackingStore
                 case SearchEntity.Param or SearchEntity.Tag:
                     return string.Create(CultureInfo.InvariantCulture, $"o{i}.run_uuid IS NULL, o{i}.value {direction}, ");
                 default:
+                    // start_time is never null; leaving out the IS NULL term lets the (experiment_id, start_time) index order the rows.
                     var column = AttributeColumn(key.Identifier.Key);
-                    return $"{column} IS NULL, {column} {direction}, ";
+                    return key.Identifier.Key == RunAttributes.StartTime ? $"{column} {direction}, " : $"{column} IS NULL, {column} {direction}, ";
             }
         }
 

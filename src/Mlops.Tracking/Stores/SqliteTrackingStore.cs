@@ -50,7 +50,9 @@ public sealed partial class SqliteTrackingStore : ITrackingStore, IDisposable
         // NORMAL in WAL mode: a committed transaction survives a crash of the process (kill -9); only an OS crash or
         // power loss may lose the last ones. FULL would fsync every commit.
         Execute("PRAGMA synchronous = NORMAL;");
-        Execute("PRAGMA foreign_keys = ON;");
+
+        // Foreign keys stay unenforced (SQLite's default): every write checks its run in code first, and enforcing them
+        // would add a parent lookup to each of the thousands of rows of a batch.
         InTransaction(() =>
         {
             Execute(SqliteSchema.Create);

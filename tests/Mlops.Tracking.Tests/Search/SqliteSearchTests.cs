@@ -188,6 +188,16 @@ public abstract class SearchContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Identical_metric_values_are_stored_once_and_history_is_ordered_by_step()
+    {
+        var id = await Run("dup", 1, [new Metric("m", 1, 10, 0), new Metric("m", 1, 10, 0), new Metric("m", double.NaN, 10, 0), new Metric("m", double.NaN, 10, 0), new Metric("m", 2, 5, 1), new Metric("m", 1, 11, 0)]);
+        var history = await _store.GetMetricHistoryAsync(id, "m");
+        Assert.Equal(4, history.Count);
+        Assert.Equal([0L, 0, 0, 1], history.Select(m => m.Step));
+        Assert.Equal(2, (await _store.GetRunAsync(id)).Data.GetMetric("m"));
+    }
+
+    [Fact]
     public async Task Results_carry_full_run_data()
     {
         var id = await Run("full", 1, [new Metric("m", 1, 1, 0), new Metric("m", 2, 2, 1)], [new Param("p", "v")], [new RunTag("t", "x")]);
