@@ -10,6 +10,7 @@ namespace Mlops.Benchmarks.Tracking;
 /// (MLflow's Python server: ~1,200 ms per 500-metric batch, ~1,000 ms per SearchRuns under load; goals here:
 /// ≥ 200k metrics/s batched, search over 100k runs &lt; 100 ms).
 ///   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- tracking [--runs 100000] [--metrics 10] [--repeats 5] [--dir D]
+///     [--server http://127.0.0.1:5000]   (also measure over REST against a running Mlops.Tracking.Server or MLflow server)
 /// </summary>
 public static class TrackingThroughput
 {
@@ -23,6 +24,11 @@ public static class TrackingThroughput
         try
         {
             Logging(folder);
+            if (options.TryGetValue("server", out var server))
+            {
+                Rest(server, repeats);
+            }
+
             Search(folder, runs, metricsPerRun, repeats);
             return 0;
         }
@@ -142,6 +148,74 @@ public static class TrackingThroughput
             times.Sort();
             Console.WriteLine($"search over {runs:N0} runs: filter \"{filter}\" order_by [{string.Join(", ", orderBy)}] → {found} results, median {times[times.Count / 2]:F1} ms (min {times[0]:F1}, max {times[^1]:F1}) — goal < 100 ms, anchor ~1,000 ms");
         }
+    }
+
+    private static void Rest(string server, int repeats)
+    {
+        using var tracking = new TrackingClient(server);
+        var experimentId = tracking.GetOrCreateExperiment("rest-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        using (var run = tracking.StartRun("rest-single", experimentId))
+        {
+            const int Calls = 1_000;
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < Calls; i++)
+            {
+                run.LogMetric("loss", i, step: i);
+            }
+
+            Report($"REST {server} LogMetric, single calls", Calls, watch.Elapsed);
+        }
+
+        foreach (var size in new[] { 500, 1000 })
+        {
+            using var run = tracking.StartRun("rest-batched-" + size.ToString(CultureInfo.InvariantCulture), experimentId);
+            const int Total = 100_000;
+            var batch = new Metric[size];
+            var batchTimes = new List<double>();
+            var watch = Stopwatch.StartNew();
+            for (var done = 0; done < Total; done += size)
+            {
+                for (var j = 0; j < size; j++)
+                {
+                    batch[j] = new Metric("m" + (j % 10).ToString(CultureInfo.InvariantCulture), j, done + j, (done + j) / 10);
+                }
+
+                var start = watch.Elapsed;
+                run.LogBatch(batch);
+                batchTimes.Add((watch.Elapsed - start).TotalMilliseconds);
+            }
+
+            batchTimes.Sort();
+            Report($"REST LogBatch of {size}", Total, watch.Elapsed);
+            Console.WriteLine($"    one {size}-metric batch over REST: median {batchTimes[batchTimes.Count / 2]:F2} ms (anchor: MLflow Python server ~1,200 ms for 500; mlflow-go 13 ms)");
+        }
+
+        using (var run = tracking.StartRun("rest-async", experimentId))
+        {
+            const int Total = 100_000;
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < Total; i++)
+            {
+                run.Background.LogMetric("m" + (i % 10).ToString(CultureInfo.InvariantCulture), i, step: i / 10);
+            }
+
+            run.End();
+            Report("REST async queue (incl. flush)", Total, watch.Elapsed);
+        }
+
+        var times = new List<double>();
+        for (var r = 0; r < repeats + 1; r++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            tracking.SearchRuns([experimentId], "metrics.m0 >= 0", ["metrics.m1 DESC"], maxResults: 100);
+            if (r > 0)
+            {
+                times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }
+
+        times.Sort();
+        Console.WriteLine($"REST SearchRuns (small experiment, round trip): median {times[times.Count / 2]:F1} ms");
     }
 
     private static void Report(string what, int count, TimeSpan elapsed) =>
