@@ -59,13 +59,8 @@ internal static class TrackingEndpoints
 
     private static async Task<JsonObject> SearchExperiments(Handler h)
     {
-        if (h.Optional("filter") is { Length: > 0 } filter)
-        {
-            throw new MlflowException(MlflowErrorCodes.InvalidParameterValue, $"Experiment search filters are not supported by this server yet (got '{filter}').");
-        }
-
         var viewType = h.Optional("view_type") is { Length: > 0 } view ? TrackingNames.ParseViewType(view) : ViewType.ActiveOnly;
-        var page = await h.Tracking.SearchExperimentsAsync(viewType, h.MaxResults(1000), h.OrderBy(), h.Optional("page_token"), h.CancellationToken).ConfigureAwait(false);
+        var page = await h.Tracking.SearchExperimentsAsync(viewType, h.MaxResults(1000), h.OrderBy(), h.Optional("page_token"), h.Optional("filter"), h.CancellationToken).ConfigureAwait(false);
         var response = new JsonObject { ["experiments"] = new JsonArray(page.Select(e => (JsonNode)MlflowJson.Experiment(e)).ToArray()) };
         if (page.NextPageToken is not null)
         {

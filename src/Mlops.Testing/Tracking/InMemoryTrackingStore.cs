@@ -99,14 +99,14 @@ public sealed class InMemoryTrackingStore : ITrackingStore
     }
 
     /// <inheritdoc/>
-    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default)
+    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, string? filter = null, CancellationToken cancellationToken = default)
     {
         TrackingValidation.ValidateMaxResults(maxResults);
         var offset = PageToken.Decode(pageToken);
         lock (_lock)
         {
             var experiments = _experiments.Values.Where(e => InView(e.Stage, viewType)).Select(e => e.ToExperiment()).ToList();
-            return Task.FromResult(ExperimentPaging.Page(experiments, orderBy, maxResults, offset));
+            return Task.FromResult(ExperimentPaging.Page(experiments, orderBy, maxResults, offset, filter));
         }
     }
 

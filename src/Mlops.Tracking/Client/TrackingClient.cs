@@ -127,12 +127,12 @@ public sealed partial class TrackingClient : IDisposable
     }
 
     /// <summary>Lists experiments.</summary>
-    public PagedList<Experiment> SearchExperiments(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null) =>
-        Wait(Store.SearchExperimentsAsync(viewType, maxResults, orderBy, pageToken));
+    public PagedList<Experiment> SearchExperiments(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, string? filter = null) =>
+        Wait(Store.SearchExperimentsAsync(viewType, maxResults, orderBy, pageToken, filter));
 
     /// <summary>Lists experiments.</summary>
-    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default) =>
-        Store.SearchExperimentsAsync(viewType, maxResults, orderBy, pageToken, cancellationToken);
+    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, string? filter = null, CancellationToken cancellationToken = default) =>
+        Store.SearchExperimentsAsync(viewType, maxResults, orderBy, pageToken, filter, cancellationToken);
 
     /// <summary>Deletes an experiment and its runs (restorable).</summary>
     public void DeleteExperiment(string experimentId) => Wait(Store.DeleteExperimentAsync(experimentId));

@@ -73,7 +73,7 @@ public sealed class RestTrackingStore : ITrackingStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default)
+    public async Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, string? filter = null, CancellationToken cancellationToken = default)
     {
         var body = new JsonObject
         {
@@ -84,6 +84,11 @@ public sealed class RestTrackingStore : ITrackingStore, IDisposable
         if (pageToken is not null)
         {
             body["page_token"] = pageToken;
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter))
+        {
+            body["filter"] = filter;
         }
 
         var response = await _client.PostAsync("experiments/search", body, cancellationToken).ConfigureAwait(false);

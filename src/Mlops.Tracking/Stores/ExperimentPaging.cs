@@ -6,8 +6,10 @@ namespace Mlops.Tracking.Stores;
 /// <summary>Orders and pages experiments (few enough to sort in memory) the way MLflow's search_experiments does.</summary>
 internal static class ExperimentPaging
 {
-    public static PagedList<Experiment> Page(IEnumerable<Experiment> experiments, IReadOnlyList<string>? orderBy, int maxResults, int offset)
+    public static PagedList<Experiment> Page(IEnumerable<Experiment> experiments, IReadOnlyList<string>? orderBy, int maxResults, int offset, string? filter = null)
     {
+        var clauses = Registry.RegistryFilter.Parse(filter, forVersions: false);
+        experiments = experiments.Where(e => clauses.All(c => Registry.RegistryFilter.Matches(c, e.Name, null, null, e.Tags))).ToList();
         IOrderedEnumerable<Experiment>? ordered = null;
         foreach (var clause in orderBy ?? [])
         {

@@ -21,8 +21,8 @@ public interface ITrackingStore
     /// <summary>Gets an experiment by name, or null.</summary>
     Task<Experiment?> GetExperimentByNameAsync(string name, CancellationToken cancellationToken = default);
 
-    /// <summary>Lists experiments, newest first unless ordered otherwise (order_by on name, experiment_id, creation_time, last_update_time).</summary>
-    Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default);
+    /// <summary>Lists experiments, newest first unless ordered otherwise (order_by on name, experiment_id, creation_time, last_update_time); the filter takes <c>name</c> and <c>tags.&lt;key&gt;</c> with =, !=, LIKE, ILIKE joined by AND.</summary>
+    Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, string? filter = null, CancellationToken cancellationToken = default);
 
     /// <summary>Marks an experiment and its runs deleted.</summary>
     Task DeleteExperimentAsync(string experimentId, CancellationToken cancellationToken = default);

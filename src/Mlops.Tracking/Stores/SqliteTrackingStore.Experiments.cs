@@ -62,12 +62,12 @@ public sealed partial class SqliteTrackingStore
         Task.FromResult(Read(() => LoadExperiments("WHERE name = @name", c => c.Parameters.AddWithValue("@name", name)).FirstOrDefault()));
 
     /// <inheritdoc/>
-    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default)
+    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, string? filter = null, CancellationToken cancellationToken = default)
     {
         TrackingValidation.ValidateMaxResults(maxResults);
         var offset = PageToken.Decode(pageToken);
         var all = Read(() => LoadExperiments(StageCondition(viewType, "lifecycle_stage", "WHERE"), _ => { }));
-        return Task.FromResult(ExperimentPaging.Page(all, orderBy, maxResults, offset));
+        return Task.FromResult(ExperimentPaging.Page(all, orderBy, maxResults, offset, filter));
     }
 
     /// <inheritdoc/>

@@ -96,7 +96,7 @@ public abstract class DelegatingStore(ITrackingStore inner) : ITrackingStore
 
     public Task<Experiment?> GetExperimentByNameAsync(string name, CancellationToken cancellationToken = default) => inner.GetExperimentByNameAsync(name, cancellationToken);
 
-    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default) => inner.SearchExperimentsAsync(viewType, maxResults, orderBy, pageToken, cancellationToken);
+    public Task<PagedList<Experiment>> SearchExperimentsAsync(ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, string? filter = null, CancellationToken cancellationToken = default) => inner.SearchExperimentsAsync(viewType, maxResults, orderBy, pageToken, filter, cancellationToken);
 
     public Task DeleteExperimentAsync(string experimentId, CancellationToken cancellationToken = default) => inner.DeleteExperimentAsync(experimentId, cancellationToken);
 

@@ -173,6 +173,9 @@ public sealed class RestRoundTripTests : IAsyncLifetime
         tracking.RenameExperiment(experimentId, "http2");
         Assert.Equal("me", tracking.GetExperiment(experimentId).Tags["owner"]);
         Assert.Contains(tracking.SearchExperiments(orderBy: ["name ASC"]), e => e.Name == "http2");
+        Assert.Equal(["http2"], tracking.SearchExperiments(filter: "name LIKE 'http%' AND tags.owner = 'me'").Select(e => e.Name));
+        Assert.Empty(tracking.SearchExperiments(filter: "tags.owner != 'me'"));
+        Assert.Equal(MlflowErrorCodes.InvalidParameterValue, Assert.Throws<MlflowException>(() => tracking.SearchExperiments(filter: "colour = 'x'")).ErrorCode);
 
         var random = new Random(3);
         var rows = Enumerable.Range(0, 200).Select(_ => new Row { X = (float)random.NextDouble(), Y = 0 }).ToList();
