@@ -3,29 +3,58 @@ using Mlops.Tracking.Tests.Support;
 
 namespace Mlops.Tracking.Tests.Registry;
 
-public sealed class ModelRegistryTests : IDisposable
+public sealed class SqliteModelRegistryTests : ModelRegistryContractTests
+{
+    public SqliteModelRegistryTests()
+        : base(folder => (new TrackingClient(folder.Combine("mlflow.db")), new SqliteModelRegistryStore(folder.Combine("mlflow.db"))))
+    {
+    }
+
+    [Fact]
+    public async Task Registry_survives_reopening()
+    {
+        var run = NewRun();
+        Registry.RegisterModel($"runs:/{run}/model", "persist");
+        Registry.SetRegisteredModelAlias("persist", "champion", "1");
+        using var reopened = new SqliteModelRegistryStore(Folder.Combine("mlflow.db"));
+        Assert.Equal("1", (await reopened.GetModelVersionByAliasAsync("persist", "champion")).Version);
+    }
+}
+
+public sealed class InMemoryModelRegistryTests : ModelRegistryContractTests
+{
+    public InMemoryModelRegistryTests()
+        : base(_ => (new TrackingClient(new Mlops.Testing.Tracking.InMemoryTrackingStore()), new Mlops.Testing.Tracking.InMemoryModelRegistryStore()))
+    {
+    }
+}
+
+/// <summary>The registry semantics every registry store must have; run against each.</summary>
+public abstract class ModelRegistryContractTests : IDisposable
 {
     private readonly TempFolder _folder = new();
     private readonly TrackingClient _tracking;
-    private readonly SqliteModelRegistryStore _store;
+    private readonly IModelRegistryStore _store;
     private readonly ModelRegistryClient _registry;
 
-    public ModelRegistryTests()
+    protected ModelRegistryContractTests(Func<TempFolder, (TrackingClient Tracking, IModelRegistryStore Store)> create)
     {
-        var db = _folder.Combine("mlflow.db");
-        _tracking = new TrackingClient(db);
-        _store = new SqliteModelRegistryStore(db);
+        (_tracking, _store) = create(_folder);
         _registry = new ModelRegistryClient(_store, _tracking);
     }
 
+    protected TempFolder Folder => _folder;
+
+    protected ModelRegistryClient Registry => _registry;
+
     public void Dispose()
     {
-        _store.Dispose();
+        (_store as IDisposable)?.Dispose();
         _tracking.Dispose();
         _folder.Dispose();
     }
 
-    private string NewRun()
+    protected string NewRun()
     {
         using var run = _tracking.StartRun();
         return run.RunId;
@@ -148,15 +177,5 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal("fraud2", _registry.GetModelVersion("fraud2", "1").Name);
         await _store.DeleteRegisteredModelAsync("fraud2");
         Assert.Throws<MlflowException>(() => _registry.GetRegisteredModel("fraud2"));
-    }
-
-    [Fact]
-    public async Task Registry_survives_reopening()
-    {
-        var run = NewRun();
-        _registry.RegisterModel($"runs:/{run}/model", "persist");
-        _registry.SetRegisteredModelAlias("persist", "champion", "1");
-        using var reopened = new SqliteModelRegistryStore(_folder.Combine("mlflow.db"));
-        Assert.Equal("1", (await reopened.GetModelVersionByAliasAsync("persist", "champion")).Version);
     }
 }
