@@ -8,6 +8,7 @@ using Mlops.Benchmarks;
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- seedjob-allocations [--clicks N] [--top 25]   (allocations by type)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- pipelines [--tasks 10000]   (DAG scheduling overhead)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- collectives [--ranks 2,4] [--max-mb 64] [--repeats 5]   (TCP ring all-reduce vs loopback TCP)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- tracking [--runs 100000] [--metrics 10] [--repeats 5] [--server http://127.0.0.1:5000]   (logging and search)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
 {
@@ -40,11 +41,16 @@ if (args.Length >= 1 && args[0] is "collectives" or "collectives-worker" or "col
     return Mlops.Benchmarks.Collectives.CollectivesBenchmark.Run(args);
 }
 
+if (args.Length >= 1 && args[0] == "tracking")
+{
+    return Mlops.Benchmarks.Tracking.TrackingThroughput.Run(args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]));
+}
+
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(SeedJobComparison).Assembly).Run(args[1..]);
     return 0;
 }
 
-Console.Error.WriteLine("usage: Mlops.Benchmarks seedjob [--clicks N] [--repeats R] [--dir D] | seedjob-stages [--clicks N] | pipelines [--tasks N] [--repeats R] | collectives [--ranks 2,4] [--max-mb N] | bdn [BenchmarkDotNet args]");
+Console.Error.WriteLine("usage: Mlops.Benchmarks seedjob [--clicks N] [--repeats R] [--dir D] | seedjob-stages [--clicks N] | pipelines [--tasks N] [--repeats R] | collectives [--ranks 2,4] [--max-mb N] | tracking [--runs N] | bdn [BenchmarkDotNet args]");
 return 2;

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mlops.Tracking.Server;
+
+/// <summary>
+/// Builds the standalone server from <c>mlflow server</c>-style arguments:
+/// <c>--backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlruns --host 127.0.0.1 --port 5000</c>.
+/// </summary>
+public static class TrackingServer
+{
+    /// <summary>Creates the web application (not yet started). Port 0 picks a free port.</summary>
+    /// <param name="args">The command line.</param>
+    /// <exception cref="ArgumentException">An argument is unknown or lacks its value; the message names it.</exception>
+    public static WebApplication Build(string[] args)
+    {
+        var options = ParseArguments(args);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.Services.AddMlopsTracking(o =>
+        {
+            o.TrackingUri = options.BackendStoreUri;
+            o.DefaultArtifactRoot = options.DefaultArtifactRoot;
+        });
+        var app = builder.Build();
+        app.MapMlflowRestApi();
+        return app;
+    }
+
+    internal static (string BackendStoreUri, string? DefaultArtifactRoot, string Host, int Port) ParseArguments(string[] args)
+    {
+        var backend = "sqlite:///mlflow.db";
+        string? artifactRoot = null;
+        var host = "127.0.0.1";
+        var port = 5000;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"The argument {args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--backend-store-uri":
+                    backend = Value();
+                    break;
+                case "--default-artifact-root" or "--artifacts-destination":
+                    artifactRoot = Value();
+                    break;
+                case "--host" or "-h":
+                    host = Value();
+                    break;
+                case "--port" or "-p":
+                    var text = Value();
+                    port = int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed <= 65535
+                        ? parsed
+                        : throw new ArgumentException($"Invalid --port '{text}': expected a number from 0 to 65535.");
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use --backend-store-uri, --default-artifact-root, --host and --port.");
+            }
+        }
+
+        return (backend, artifactRoot, host, port);
+    }
+}

@@ -1,0 +1,151 @@
+namespace Mlops.Tracking;
+
+/// <summary>MLflow's validation of names, values and batch sizes, with its kinds of messages.</summary>
+internal static class TrackingValidation
+{
+    public static void ValidateRunId(string runId)
+    {
+        if (string.IsNullOrEmpty(runId) || runId.Length > 256 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            throw MlflowException.InvalidParameter($"Invalid value '{runId}' for parameter 'run_id' supplied.");
+        }
+    }
+
+    public static void ValidateKey(string kind, string key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw MlflowException.InvalidParameter($"Invalid {kind} name: ''. Names must not be empty.");
+        }
+
+        if (key.Length > TrackingLimits.MaxKeyLength)
+        {
+            throw MlflowException.InvalidParameter(
+                $"{Capitalise(kind)} name '{key[..20]}...' had length {key.Length}, which exceeded length limit of {TrackingLimits.MaxKeyLength}.");
+        }
+
+        foreach (var c in key)
+        {
+            if (!(char.IsLetterOrDigit(c) || c is '_' or '-' or '.' or ' ' or '/' or ':'))
+            {
+                throw MlflowException.InvalidParameter(
+                    $"Invalid {kind} name: '{key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon (:) and slashes (/).");
+            }
+        }
+
+        // A key is also a file name in MLflow's file store: it must stay inside the run's folder.
+        if (key.StartsWith('/') || key.Split('/').Any(segment => segment == ".."))
+        {
+            throw MlflowException.InvalidParameter($"Invalid {kind} name: '{key}'. Names cannot resolve to a path outside the run's folder.");
+        }
+    }
+
+    public static void ValidateParam(Param param)
+    {
+        ValidateKey("param", param.Key);
+        if (param.Value is null)
+        {
+            throw MlflowException.InvalidParameter($"Param '{param.Key}' has a null value.");
+        }
+
+        if (param.Value.Length > TrackingLimits.MaxParamValueLength)
+        {
+            throw MlflowException.InvalidParameter(
+                $"Param value '{param.Value[..20]}...' had length {param.Value.Length}, which exceeded length limit of {TrackingLimits.MaxParamValueLength}.");
+        }
+    }
+
+    public static void ValidateTag(RunTag tag)
+    {
+        ValidateKey("tag", tag.Key);
+        if (tag.Value is null)
+        {
+            throw MlflowException.InvalidParameter($"Tag '{tag.Key}' has a null value.");
+        }
+
+        if (tag.Value.Length > TrackingLimits.MaxTagValueLength)
+        {
+            throw MlflowException.InvalidParameter(
+                $"Tag value '{tag.Value[..20]}...' had length {tag.Value.Length}, which exceeded length limit of {TrackingLimits.MaxTagValueLength}.");
+        }
+    }
+
+    public static void ValidateMetric(Metric metric) => ValidateKey("metric", metric.Key);
+
+    public static void ValidateBatch(IReadOnlyList<Metric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags)
+    {
+        if (metrics.Count > TrackingLimits.MaxMetricsPerBatch)
+        {
+            throw MlflowException.InvalidParameter(
+                $"A batch logging request can contain at most {TrackingLimits.MaxMetricsPerBatch} metrics. Got {metrics.Count} metrics. Please split up metrics across multiple requests and try again.");
+        }
+
+        if (parameters.Count > TrackingLimits.MaxParamsPerBatch)
+        {
+            throw MlflowException.InvalidParameter(
+                $"A batch logging request can contain at most {TrackingLimits.MaxParamsPerBatch} params. Got {parameters.Count} params. Please split up params across multiple requests and try again.");
+        }
+
+        if (tags.Count > TrackingLimits.MaxTagsPerBatch)
+        {
+            throw MlflowException.InvalidParameter(
+                $"A batch logging request can contain at most {TrackingLimits.MaxTagsPerBatch} tags. Got {tags.Count} tags. Please split up tags across multiple requests and try again.");
+        }
+
+        var total = metrics.Count + parameters.Count + tags.Count;
+        if (total > TrackingLimits.MaxEntitiesPerBatch)
+        {
+            throw MlflowException.InvalidParameter(
+                $"A batch logging request can contain at most {TrackingLimits.MaxEntitiesPerBatch} total metrics, params, and tags. Got {total} entities. Please split up entities across multiple requests and try again.");
+        }
+
+        foreach (var metric in metrics)
+        {
+            ValidateMetric(metric);
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var param in parameters)
+        {
+            ValidateParam(param);
+            if (seen.TryGetValue(param.Key, out var earlier) && earlier != param.Value)
+            {
+                throw MlflowException.InvalidParameter(
+                    $"Duplicate parameter keys have been submitted: '{param.Key}' with values '{earlier}' and '{param.Value}'. Please ensure the request contains only one param value per param key.");
+            }
+
+            seen[param.Key] = param.Value;
+        }
+
+        foreach (var tag in tags)
+        {
+            ValidateTag(tag);
+        }
+    }
+
+    public static void ValidateExperimentName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw MlflowException.InvalidParameter("Invalid experiment name: ''. Experiment names must not be empty.");
+        }
+
+        if (name.Length > 500)
+        {
+            throw MlflowException.InvalidParameter($"Experiment name '{name[..20]}...' exceeded length limit of 500.");
+        }
+    }
+
+    public static int ValidateMaxResults(int maxResults)
+    {
+        if (maxResults <= 0 || maxResults > TrackingLimits.MaxResultsPerPage)
+        {
+            throw MlflowException.InvalidParameter(
+                $"Invalid value {maxResults} for parameter 'max_results' supplied. It must be at most {TrackingLimits.MaxResultsPerPage}, and at least 1.");
+        }
+
+        return maxResults;
+    }
+
+    private static string Capitalise(string kind) => char.ToUpperInvariant(kind[0]) + kind[1..];
+}

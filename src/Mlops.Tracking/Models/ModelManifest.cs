@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Mlops.Tracking.Models;
+
+/// <summary>
+/// A model's manifest, MLflow's <c>MLmodel</c> file: the flavors it can be loaded as (each with its own settings),
+/// its signature, the run and path it was logged under, and an optional input example. Written as JSON, which is
+/// also valid YAML, so MLflow's Python client reads it.
+/// </summary>
+public sealed class ModelManifest
+{
+    /// <summary>The manifest's file name inside a model folder.</summary>
+    public const string FileName = "MLmodel";
+
+    /// <summary>The artifact path the model was logged under in its run.</summary>
+    public string? ArtifactPath { get; init; }
+
+    /// <summary>The run that logged it.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>A unique id of the model.</summary>
+    public string ModelUuid { get; init; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>When it was created (UTC).</summary>
+    public DateTimeOffset UtcTimeCreated { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Flavor name → its settings (file names, library versions).</summary>
+    public Dictionary<string, JsonObject> Flavors { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The signature, if known.</summary>
+    public ModelSignature? Signature { get; init; }
+
+    /// <summary>The file of the saved input example, relative to the model folder, if one was saved.</summary>
+    public string? InputExamplePath { get; init; }
+
+    /// <summary>Serialises the manifest.</summary>
+    public string ToJson()
+    {
+        var flavors = new JsonObject();
+        foreach (var (name, settings) in Flavors)
+        {
+            flavors[name] = settings.DeepClone();
+        }
+
+        var json = new JsonObject
+        {
+            ["artifact_path"] = ArtifactPath,
+            ["run_id"] = RunId,
+            ["model_uuid"] = ModelUuid,
+            ["utc_time_created"] = UtcTimeCreated.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+            ["flavors"] = flavors,
+        };
+        if (Signature is not null)
+        {
+            json["signature"] = Signature.ToJson();
+        }
+
+        if (InputExamplePath is not null)
+        {
+            json["saved_input_example_info"] = new JsonObject { ["artifact_path"] = InputExamplePath, ["type"] = "json_object" };
+        }
+
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Parses a manifest written by <see cref="ToJson"/> (JSON-form MLmodel files).</summary>
+    /// <exception cref="DataFormatException">The text is not such a manifest; the message names the source.</exception>
+    public static ModelManifest Parse(string text, string source)
+    {
+        try
+        {
+            var json = JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("The manifest is empty.");
+            var flavors = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            foreach (var (name, settings) in json["flavors"]?.AsObject() ?? [])
+            {
+                flavors[name] = settings?.AsObject().DeepClone().AsObject() ?? [];
+            }
+
+            var created = json["utc_time_created"]?.GetValue<string>();
+            return new ModelManifest
+            {
+                ArtifactPath = json["artifact_path"]?.GetValue<string>(),
+                RunId = json["run_id"]?.GetValue<string>(),
+                ModelUuid = json["model_uuid"]?.GetValue<string>() ?? "",
+                UtcTimeCreated = created is null ? default : DateTimeOffset.Parse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                Flavors = flavors,
+                Signature = json["signature"] is JsonObject signature ? ModelSignature.FromJson(signature) : null,
+                InputExamplePath = json["saved_input_example_info"]?["artifact_path"]?.GetValue<string>(),
+            };
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new DataFormatException(
+                $"not a JSON MLmodel manifest ({e.Message}). Models logged by MLflow's Python client use block YAML, which this SDK does not read yet.",
+                source, innerException: e);
+        }
+    }
+}
