@@ -24,13 +24,14 @@ internal static class Cli
                     Generate(Require(options, "out"), ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
                     return 0;
                 case "prepare":
-                    Prepare(Require(options, "data"), Require(options, "out"));
+                    var output = Require(options, "out");
+                    Prepare(Require(options, "data"), output, options.GetValueOrDefault("tracking-uri") ?? DefaultTrackingUri(Path.GetDirectoryName(Path.GetFullPath(output))!));
                     return 0;
                 case "all":
                     var root = options.GetValueOrDefault("dir") ?? Path.Combine(Environment.CurrentDirectory, "out", "recommendation-engine");
                     var data = Path.Combine(root, "data");
                     Generate(data, ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
-                    Prepare(data, Path.Combine(root, "processed_features"));
+                    Prepare(data, Path.Combine(root, "processed_features"), options.GetValueOrDefault("tracking-uri") ?? DefaultTrackingUri(root));
                     return 0;
                 case "pipeline":
                     return SeedPipeline.Run(args[1..]);
@@ -70,7 +71,9 @@ internal static class Cli
         Console.WriteLine($"  wrote {files.Clicks}{Path.DirectorySeparatorChar} (Parquet), {files.UserProfiles}, {files.ProductCatalog} in {watch.Elapsed.TotalSeconds:0.00} s");
     }
 
-    private static void Prepare(string dataDirectory, string outputDirectory)
+    private static string DefaultTrackingUri(string directory) => "sqlite:///" + Path.Combine(Path.GetFullPath(directory), "mlruns.db"); // four slashes: an absolute path, as MLflow writes it
+
+    private static void Prepare(string dataDirectory, string outputDirectory, string trackingUri)
     {
         Console.WriteLine($"prepare: clicks ⋈ user_profiles (user_id) ⋈ product_catalog (product_id) -> VectorAssembler{string.Join(", ", FeatureColumns())} -> {Path.GetFullPath(outputDirectory)}");
         var watch = Stopwatch.StartNew();
@@ -91,6 +94,8 @@ internal static class Cli
 
         Console.WriteLine($"  rows in: {clicksIn:N0} clicks; rows out: {result.Rows:N0} ({clicksIn - result.Rows:N0} dropped: no profile, no age or no product)");
         Console.WriteLine($"  wrote {result.Files.Count} part file(s), {result.Bytes / (1024.0 * 1024):0.0} MiB, to {Path.GetFullPath(outputDirectory)} in {watch.Elapsed.TotalSeconds:0.00} s");
+        var runId = PrepareTracking.LogRun(trackingUri, dataDirectory, outputDirectory, clicksIn, result, watch.Elapsed);
+        Console.WriteLine($"  tracked as run {runId} in experiment '{PrepareTracking.Experiment}' at {trackingUri}");
         Console.WriteLine();
         Frame.ReadParquet(outputDirectory).Show(5);
     }
@@ -126,7 +131,7 @@ internal static class Cli
         usage:
           RecommendationEngine [--clicks N] [--seed S] [--dir D]     generate data and run the feature job (default 1,000,000 clicks into ./out/recommendation-engine)
           RecommendationEngine generate --out DIR [--clicks N] [--seed S]
-          RecommendationEngine prepare --data DIR --out DIR
+          RecommendationEngine prepare --data DIR --out DIR [--tracking-uri sqlite:///path/mlruns.db | http://127.0.0.1:5000]
           RecommendationEngine pipeline [--dir D] [--clicks N] [--db FILE]   the seed's DAG once: preprocess >> train >> evaluate >> deploy
         """);
 }

@@ -79,6 +79,15 @@ public sealed class FeatureJobTests : IDisposable
         Assert.Contains("|user_id|product_id|", prepare.Output);
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("missing", bad.Output);
+
+        // The prepare step is tracked as a run in an MLflow-style store beside its output.
+        using var tracking = new Mlops.Tracking.TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db"));
+        var experiment = tracking.GetExperimentByName(PrepareTracking.Experiment)!;
+        var runs = tracking.SearchRuns([experiment.ExperimentId], filter: "tags.stage = 'data_preprocessing' AND metrics.clicks_in = 30000");
+        var run = Assert.Single(runs);
+        var rowsOut = run.Data.GetMetric("rows_out")!.Value;
+        Assert.Contains($"rows out: {rowsOut:N0}", prepare.Output, StringComparison.Ordinal);
+        Assert.Contains(run.Info.RunId, prepare.Output, StringComparison.Ordinal);
     }
 
     [Fact]
