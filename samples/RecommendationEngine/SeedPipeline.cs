@@ -110,14 +110,14 @@ public static class SeedPipeline
         }
 
         ctx.Logger.LogInformation("{Rows} processed feature rows are ready for training", rows);
-        ctx.Skip($"not yet available: distributed training (Mlops.Training.Distributed) has not landed; {rows:N0} feature rows are ready in {featuresDirectory}");
+        ctx.Skip($"not yet available: the TorchSharp trainer (distributed training, part 2) has not landed; {rows:N0} feature rows are ready in {featuresDirectory}");
     }
 
     private static void Evaluate(TaskContext ctx)
     {
         if (!ctx.TryPull<string>("model_training", out var model, "model_path"))
         {
-            ctx.Skip("not yet available: no trained model to evaluate (model_training produced none; evaluation needs Mlops.Tracking)");
+            ctx.Skip("not yet available: no trained model to evaluate (model_training produced none to look up in Mlops.Tracking)");
         }
 
         ctx.Fail($"Evaluation of {model} is not implemented yet.");
