@@ -1,14 +1,13 @@
 using System.Text;
-using Apache.Arrow;
 using Mlops.Features.Text;
-using Mlops.Storage;
 
 namespace Mlops.Features.Csv;
 
 /// <summary>An immutable copy of <see cref="CsvReadOptions"/> in the form the parser uses (bytes, not strings).</summary>
-internal sealed class CsvSettings
+internal sealed class CsvSettings : TextSettings
 {
     public CsvSettings(CsvReadOptions options)
+        : base(options, new TextValueParser(new TemporalParser(options.DateFormat, options.TimestampFormat), options.NanValue, options.PositiveInf, options.NegativeInf))
     {
         Header = options.Header;
         Delimiter = (byte)options.Delimiter;
@@ -20,15 +19,7 @@ internal sealed class CsvSettings
         var nulls = options.NullValues.Prepend(options.NullValue).Distinct(StringComparer.Ordinal).ToList();
         EmptyIsNull = nulls.Contains(string.Empty);
         NullTokens = nulls.Where(n => n.Length > 0).Select(Encoding.UTF8.GetBytes).ToArray();
-        Parser = new TextValueParser(new TemporalParser(options.DateFormat, options.TimestampFormat), options.NanValue, options.PositiveInf, options.NegativeInf);
-        Mode = options.Mode;
-        CorruptColumn = options.ColumnNameOfCorruptRecord;
-        BatchSize = options.BatchSize;
-        SamplingRows = options.SamplingRows;
-        MaxRecordBytes = options.MaxRecordBytes;
         InferSchema = options.InferSchema;
-        Schema = options.Schema;
-        Resolver = options.Resolver;
     }
 
     public bool Header { get; }
@@ -52,23 +43,7 @@ internal sealed class CsvSettings
     /// <summary>The non-empty null texts.</summary>
     public byte[][] NullTokens { get; }
 
-    public TextValueParser Parser { get; }
-
-    public ReadMode Mode { get; }
-
-    public string CorruptColumn { get; }
-
-    public int BatchSize { get; }
-
-    public int SamplingRows { get; }
-
-    public int MaxRecordBytes { get; }
-
     public bool InferSchema { get; }
-
-    public Schema? Schema { get; }
-
-    public StorageResolver? Resolver { get; }
 
     /// <summary>Whether a non-empty field's text is one of the null texts.</summary>
     public bool IsNullToken(ReadOnlySpan<byte> field)

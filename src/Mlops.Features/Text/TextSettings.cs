@@ -1,0 +1,36 @@
+using Apache.Arrow;
+using Mlops.Storage;
+
+namespace Mlops.Features.Text;
+
+/// <summary>The immutable copy of the <see cref="TextReadOptions"/> every text reader shares.</summary>
+internal abstract class TextSettings
+{
+    protected TextSettings(TextReadOptions options, TextValueParser parser)
+    {
+        Parser = parser;
+        Mode = options.Mode;
+        CorruptColumn = options.ColumnNameOfCorruptRecord;
+        BatchSize = options.BatchSize;
+        SamplingRows = options.SamplingRows;
+        MaxRecordBytes = options.MaxRecordBytes;
+        Schema = options.Schema;
+        Resolver = options.Resolver;
+    }
+
+    public TextValueParser Parser { get; }
+
+    public ReadMode Mode { get; }
+
+    public string CorruptColumn { get; }
+
+    public int BatchSize { get; }
+
+    public int SamplingRows { get; }
+
+    public int MaxRecordBytes { get; }
+
+    public Schema? Schema { get; }
+
+    public StorageResolver? Resolver { get; }
+}
