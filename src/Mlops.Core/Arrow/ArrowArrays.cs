@@ -71,20 +71,27 @@ public static partial class ArrowArrays
             total += a.Length;
         }
 
-        // Concatenation is a take over each array's full range; it keeps one code path per layout.
-        var builderParts = new List<IArrowArray>(arrays.Count);
-        var indices = new int[total];
+        // The buffer-appending path reads each part from position 0, so only parts that start elsewhere
+        // (sliced arrays, lists whose values do not start at 0) are compacted first with a take.
         var parts = new IArrowArray[arrays.Count];
+        int[]? indices = null;
         for (var i = 0; i < arrays.Count; i++)
         {
-            var len = arrays[i].Length;
-            var idx = indices.AsSpan(0, len);
-            for (var j = 0; j < len; j++)
+            var array = arrays[i];
+            if (StartsAtZero(array))
+            {
+                parts[i] = array;
+                continue;
+            }
+
+            indices ??= new int[total];
+            var idx = indices.AsSpan(0, array.Length);
+            for (var j = 0; j < idx.Length; j++)
             {
                 idx[j] = j;
             }
 
-            parts[i] = Take(arrays[i], idx);
+            parts[i] = Take(array, idx);
         }
 
         return ConcatCompact(parts, total);
@@ -312,6 +319,9 @@ public static partial class ArrowArrays
         var values = Take(array.Values, childIndices);
         return new ListArray(array.Data.DataType, indices.Length, new ArrowBuffer(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray()), values, nullCount == 0 ? ArrowBuffer.Empty : new ArrowBuffer(bitmap), nullCount, 0);
     }
+
+    private static bool StartsAtZero(IArrowArray array) =>
+        array.Offset == 0 && (array is not ListArray list || list.Length == 0 || list.ValueOffsets[0] == 0);
 
     // Concatenates arrays that all start at offset 0 (as Take produces) by appending their buffers.
     private static IArrowArray ConcatCompact(IArrowArray[] parts, int total)
