@@ -128,6 +128,7 @@ public class RetryAndTimeoutTests
         using var h = new Harness();
         var started = new SemaphoreSlim(0);
         var observedCancellation = 0;
+        var cancellationSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var dag = Dag.Create("timeout", defaults: new TaskArguments { Retries = 1, RetryDelay = TimeSpan.FromMinutes(1), ExecutionTimeout = TimeSpan.FromMinutes(10) });
         dag.Task("slow", async ctx =>
         {
@@ -144,6 +145,7 @@ public class RetryAndTimeoutTests
             catch (OperationCanceledException)
             {
                 Interlocked.Increment(ref observedCancellation);
+                cancellationSeen.TrySetResult();
                 throw;
             }
 
@@ -159,6 +161,10 @@ public class RetryAndTimeoutTests
         Assert.Contains("execution timeout", waiting.Error);
         h.Clock.Advance(TimeSpan.FromMinutes(1));
         var run = await runTask.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The executor does not wait for a timed-out attempt to unwind (it may ignore cancellation), so the
+        // first attempt's catch block can run after the retry has finished: wait for it, boundedly.
+        await cancellationSeen.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(DagRunState.Success, run.State);
         Assert.Equal(1, Volatile.Read(ref observedCancellation));
