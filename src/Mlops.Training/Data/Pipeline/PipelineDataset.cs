@@ -21,7 +21,8 @@ internal sealed class PipelineDataset : Dataset
 
     public override int? GlobalBatchSize => Spec.BatchSize;
 
-    public override bool IsInfinite => Spec.Passes is null && Spec.SourceWindow.Clip(Source.TotalRows()).Length > 0;
+    public override bool IsInfinite =>
+        Spec.Passes is null && PassGeometry.Compute(Source.TotalRows(), Spec, Spec.BatchSize ?? 1).Batches > 0;
 
     public override long? BatchesPerPass(int numReplicas)
     {

@@ -59,8 +59,8 @@ internal sealed class ShardPlan
         }
 
         var chunk = policy == AutoShardPolicy.Data ? batchSize : batchSize / replicas;
-        var viewArray = view.ToArray();
-        return new ShardPlan(policy, replica, replicas, chunk, viewArray, PassGeometry.Compute(viewArray, spec, chunk));
+        var rows = view.Sum(unit => (long)unit.Rows);
+        return new ShardPlan(policy, replica, replicas, chunk, [.. view], PassGeometry.Compute(rows, spec, chunk));
     }
 
     /// <summary>The policy in effect for <paramref name="replicas"/> replicas, by TensorFlow's rules.</summary>
@@ -119,14 +119,9 @@ internal sealed class ShardPlan
 /// <param name="Batches">Batches read per pass.</param>
 internal readonly record struct PassGeometry(long SourceFirst, long SourceLength, long StreamFirst, long StreamLength, long BatchFirst, long Batches)
 {
-    public static PassGeometry Compute(IReadOnlyList<(int Unit, int Rows)> view, PipelineSpec spec, int chunkSize)
+    /// <summary>The geometry of a pass over <paramref name="rows"/> records read in chunks of <paramref name="chunkSize"/>.</summary>
+    public static PassGeometry Compute(long rows, PipelineSpec spec, int chunkSize)
     {
-        long rows = 0;
-        foreach (var (_, count) in view)
-        {
-            rows += count;
-        }
-
         var (sourceFirst, sourceLength) = spec.SourceWindow.Clip(rows);
         var (streamFirst, streamLength) = spec.StreamWindow.Clip(sourceLength);
         var chunks = (streamLength / chunkSize) + (streamLength % chunkSize != 0 && !spec.DropRemainder ? 1 : 0);
