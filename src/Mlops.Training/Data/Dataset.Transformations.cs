@@ -117,14 +117,16 @@ public abstract partial class Dataset
     /// <summary>
     /// Builds up to <paramref name="batches"/> batches ahead on a background thread while the consumer works, as
     /// tf.data's <c>prefetch</c>. Errors reach the consumer unchanged; cancelling the read or disposing its enumerator
-    /// stops and joins the thread.
+    /// stops and joins the thread. Works on any dataset, including one that implements <see cref="Read"/> itself.
     /// </summary>
     /// <param name="batches">Batches built ahead, at least 1.</param>
     /// <returns>The prefetching dataset.</returns>
     public Dataset Prefetch(int batches = 2)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batches, 1);
-        return Transform(nameof(Prefetch), spec => spec with { PrefetchBatches = batches });
+        return this is PipelineDataset
+            ? Transform(nameof(Prefetch), spec => spec with { PrefetchBatches = batches })
+            : new PrefetchedDataset(this, batches);
     }
 
     /// <summary>Sets options of the whole pipeline, such as the <see cref="DatasetOptions.AutoShardPolicy"/>.</summary>
