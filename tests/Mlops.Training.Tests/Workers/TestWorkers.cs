@@ -16,6 +16,7 @@ internal static class TestWorkers
         ["strategy-agree"] = StrategyWorkers.Agree,
         ["strategy-die"] = StrategyWorkers.Die,
         ["strategy-train"] = StrategyWorkers.Train,
+        ["strategy-cuda-check"] = Distributed.CudaStrategyCheck.Run,
     };
 
     public static int Run(string mode, string[] args)
