@@ -50,7 +50,7 @@ internal sealed class ArrayDataset : Dataset
 
     public ArrayDataset Batch(int size) => new(_features, _labels, size, _repeat, _repeatForever, _seed, _fileLike, FlatLabels);
 
-    public ArrayDataset Repeat(int? count = null) => new(_features, _labels, _batchSize, count, count is null, _seed, _fileLike, FlatLabels);
+    public new ArrayDataset Repeat(int? count = null) => new(_features, _labels, _batchSize, count, count is null, _seed, _fileLike, FlatLabels);
 
     public ArrayDataset Shuffle(int seed) => new(_features, _labels, _batchSize, _repeat, _repeatForever, seed, _fileLike, FlatLabels);
 

@@ -53,7 +53,7 @@ internal static class PlainLoop
     public static List<(Tensor Features, Tensor Labels)> Batches(ArrayDataset dataset, ScalarType type, int steps)
     {
         var result = new List<(Tensor, Tensor)>();
-        foreach (var batch in dataset.Read(new Data.DataReadContext(0, 1, type), Data.DatasetPosition.Start))
+        foreach (var batch in dataset.Read(new Mlops.Training.Data.DataReadContext(0, 1, type), Mlops.Training.Data.DatasetPosition.Start))
         {
             if (result.Count == steps)
             {

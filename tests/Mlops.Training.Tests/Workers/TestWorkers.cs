@@ -11,6 +11,12 @@ internal static class TestWorkers
             Console.WriteLine(TorchSharp.torch.__version__);
             return 0;
         },
+        ["strategy-broadcast"] = StrategyWorkers.Broadcast,
+        ["strategy-allreduce"] = StrategyWorkers.AllReduce,
+        ["strategy-agree"] = StrategyWorkers.Agree,
+        ["strategy-die"] = StrategyWorkers.Die,
+        ["strategy-train"] = StrategyWorkers.Train,
+        ["strategy-cuda-check"] = Distributed.CudaStrategyCheck.Run,
     };
 
     public static int Run(string mode, string[] args)

@@ -1,0 +1,342 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using Mlops.Training.Data.Sources;
+using Parquet;
+using Parquet.Schema;
+using static TorchSharp.torch;
+
+namespace Mlops.Training.Data.Parquet;
+
+/// <summary>
+/// Decodes one row group into a <see cref="RecordBlock"/> of the wanted precision: the vector column (or the scalar
+/// feature columns) into a row-major matrix and the label column into a vector. When the stored and wanted types agree
+/// and every vector is complete, Parquet.Net decodes straight into the matrix; otherwise values pass through a pooled
+/// buffer once. Every row is checked: a null, an empty vector or a vector of another width is reported with the file,
+/// the row group and the row.
+/// </summary>
+internal static class ParquetBlockDecoder
+{
+    public static RecordBlock Decode(ParquetReader reader, ParquetFilePlan file, int rowGroup, int width, ScalarType type, CancellationToken cancellationToken)
+    {
+        using var group = reader.OpenRowGroupReader(rowGroup);
+        var rows = checked((int)group.RowCount);
+        if (rows != file.RowGroupRows[rowGroup])
+        {
+            throw new DataFormatException($"The row group has {rows} rows but had {file.RowGroupRows[rowGroup]} when the dataset was opened; the file was changed after ParquetDataset.Open.", file.Name, rowGroup: rowGroup);
+        }
+
+        if (type == ScalarType.Float64)
+        {
+            var features = GC.AllocateUninitializedArray<double>(checked(rows * width));
+            var labels = GC.AllocateUninitializedArray<double>(rows);
+            Fill(group, file, rowGroup, rows, width, features, labels, cancellationToken);
+            return new RecordBlock(features, labels, width);
+        }
+        else
+        {
+            var features = GC.AllocateUninitializedArray<float>(checked(rows * width));
+            var labels = GC.AllocateUninitializedArray<float>(rows);
+            Fill(group, file, rowGroup, rows, width, features, labels, cancellationToken);
+            return new RecordBlock(features, labels, width);
+        }
+    }
+
+    /// <summary>Decodes only the vector column of a row group, to find and report the row whose vector is wrong.</summary>
+    public static void CheckVectors(ParquetReader reader, ParquetFilePlan file, int rowGroup, int width, CancellationToken cancellationToken)
+    {
+        using var group = reader.OpenRowGroupReader(rowGroup);
+        var rows = checked((int)group.RowCount);
+        var scratch = new double[checked(rows * width)];
+        ReadVector(group, file, rowGroup, file.Vector!, rows, width, scratch, cancellationToken);
+    }
+
+    /// <summary>The number of values in the first row's vector of a row group (which sets the width when the footer cannot).</summary>
+    public static int FirstVectorLength(ParquetReader reader, ParquetFilePlan file, int rowGroup, CancellationToken cancellationToken)
+    {
+        var column = file.Vector!;
+        using var group = reader.OpenRowGroupReader(rowGroup);
+        var slots = checked((int)file.VectorValues[rowGroup]);
+        var values = new double[Math.Max(slots, 1)];
+        var definitions = new int[Math.Max(slots, 1)];
+        var repetitions = new int[Math.Max(slots, 1)];
+        if (column.IsFloat)
+        {
+            Wait(group.ReadRawAsync(column.Leaf, new float[Math.Max(slots, 1)].AsMemory(0, slots), definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), cancellationToken));
+        }
+        else
+        {
+            Wait(group.ReadRawAsync(column.Leaf, values.AsMemory(0, slots), definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), cancellationToken));
+        }
+
+        var count = 0;
+        for (var i = 0; i < slots && (i == 0 || repetitions[i] != 0); i++)
+        {
+            count += definitions[i] == column.Leaf.MaxDefinitionLevel ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            throw new DataFormatException(
+                $"row {file.RowGroupFirstRow[rowGroup]} of the file (row 0 of the row group) has a null or empty vector; feature vectors need at least one value. Fill or drop such rows in the feature job before training.",
+                file.Name,
+                column: column.Name,
+                rowGroup: rowGroup);
+        }
+
+        return count;
+    }
+
+    /// <summary>Decodes only the scalar columns of a row group, to find and report a null.</summary>
+    public static void CheckScalars(ParquetReader reader, ParquetFilePlan file, int rowGroup, CancellationToken cancellationToken)
+    {
+        using var group = reader.OpenRowGroupReader(rowGroup);
+        var rows = checked((int)group.RowCount);
+        var scratch = new double[rows];
+        foreach (var column in file.Scalars.Append(file.Label))
+        {
+            ReadScalar(group, file, rowGroup, column, rows, scratch, 1, 0, cancellationToken);
+        }
+    }
+
+    private static void Fill<T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, int rows, int width, T[] features, T[] labels, CancellationToken cancellationToken)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (file.Vector is { } vector)
+        {
+            ReadVector(group, file, rowGroup, vector, rows, width, features, cancellationToken);
+        }
+        else
+        {
+            for (var j = 0; j < file.Scalars.Length; j++)
+            {
+                ReadScalar(group, file, rowGroup, file.Scalars[j], rows, features, width, j, cancellationToken);
+            }
+        }
+
+        ReadScalar(group, file, rowGroup, file.Label, rows, labels, 1, 0, cancellationToken);
+    }
+
+    private static void ReadVector<T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, VectorColumn column, int rows, int width, T[] target, CancellationToken cancellationToken)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (column.IsFloat)
+        {
+            ReadVector<float, T>(group, file, rowGroup, column, rows, width, target, cancellationToken);
+        }
+        else
+        {
+            ReadVector<double, T>(group, file, rowGroup, column, rows, width, target, cancellationToken);
+        }
+    }
+
+    private static void ReadVector<TStored, T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, VectorColumn column, int rows, int width, T[] target, CancellationToken cancellationToken)
+        where TStored : unmanaged, INumberBase<TStored>
+        where T : unmanaged, INumberBase<T>
+    {
+        var metadata = group.GetMetadata(column.Leaf)?.MetaData
+            ?? throw new DataFormatException("The row group has no data for the column.", file.Name, column: column.Name, rowGroup: rowGroup);
+        var slots = checked((int)metadata.NumValues);
+        var cells = rows * width;
+        var direct = typeof(TStored) == typeof(T) && slots == cells;
+        var stored = direct ? null : ArrayPool<TStored>.Shared.Rent(Math.Max(slots, 1));
+        var definitions = ArrayPool<int>.Shared.Rent(Math.Max(slots, 1));
+        var repetitions = ArrayPool<int>.Shared.Rent(Math.Max(slots, 1));
+        try
+        {
+            var values = direct ? (Memory<TStored>)(object)target.AsMemory(0, cells) : stored.AsMemory(0, slots);
+            Wait(group.ReadRawAsync(column.Leaf, values, definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), cancellationToken));
+            var levels = definitions.AsSpan(0, slots);
+            var repeats = repetitions.AsSpan(0, slots);
+            var maxLevel = column.Leaf.MaxDefinitionLevel;
+            if (!IsComplete(levels, repeats, rows, width, maxLevel))
+            {
+                throw VectorProblem(file, rowGroup, column, levels, repeats, width, maxLevel);
+            }
+
+            if (!direct)
+            {
+                var from = stored.AsSpan(0, cells);
+                var to = target.AsSpan(0, cells);
+                for (var i = 0; i < from.Length; i++)
+                {
+                    to[i] = T.CreateTruncating(from[i]);
+                }
+            }
+        }
+        finally
+        {
+            if (stored is not null)
+            {
+                ArrayPool<TStored>.Shared.Return(stored);
+            }
+
+            ArrayPool<int>.Shared.Return(definitions);
+            ArrayPool<int>.Shared.Return(repetitions);
+        }
+    }
+
+    /// <summary>Whether the levels describe exactly <paramref name="rows"/> present vectors of <paramref name="width"/> present values.</summary>
+    private static bool IsComplete(ReadOnlySpan<int> levels, ReadOnlySpan<int> repeats, int rows, int width, int maxLevel)
+    {
+        if (levels.Length != rows * width || CountEqual(levels, maxLevel) != levels.Length || CountEqual(repeats, 0) != rows)
+        {
+            return false;
+        }
+
+        // Exactly `rows` row starts, and one at every multiple of the width: so every row has `width` values.
+        for (var start = 0; start < repeats.Length; start += width)
+        {
+            if (repeats[start] != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Walks the levels to the first row that is not a complete vector of the width, and describes it.</summary>
+    private static DataFormatException VectorProblem(ParquetFilePlan file, int rowGroup, VectorColumn column, ReadOnlySpan<int> levels, ReadOnlySpan<int> repeats, int width, int maxLevel)
+    {
+        var row = -1;
+        var count = 0;
+        for (var i = 0; i <= levels.Length; i++)
+        {
+            if (i == levels.Length || repeats[i] == 0)
+            {
+                if (row >= 0 && count != width)
+                {
+                    return Problem(count == 0 ? "an empty vector" : $"a vector of {count} values");
+                }
+
+                if (i == levels.Length)
+                {
+                    break;
+                }
+
+                row++;
+                count = 0;
+            }
+
+            var level = levels[i];
+            if (level == maxLevel)
+            {
+                count++;
+            }
+            else if (level >= column.ElementLevel)
+            {
+                return Problem($"a null value at position {count} of its vector");
+            }
+            else if (level < column.ElementLevel - 1)
+            {
+                return Problem("a null vector");
+            }
+        }
+
+        return new DataFormatException($"The column's levels do not describe {file.RowGroupRows[rowGroup]} vectors of {width} values; the file may be corrupt.", file.Name, column: column.Name, rowGroup: rowGroup);
+
+        DataFormatException Problem(string what) => new(
+            $"row {file.RowGroupFirstRow[rowGroup] + row} of the file (row {row} of the row group) has {what}, but every feature vector must have {width} values (the dataset's width). Fill or drop such rows in the feature job before training.",
+            file.Name,
+            column: column.Name,
+            rowGroup: rowGroup);
+    }
+
+    private static void ReadScalar<T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, ScalarColumn column, int rows, T[] target, int stride, int offset, CancellationToken cancellationToken)
+        where T : unmanaged, INumberBase<T>
+    {
+        switch (column.Kind)
+        {
+            case ScalarKind.Boolean:
+                ReadScalar<bool, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => v ? T.One : T.Zero, cancellationToken);
+                break;
+            case ScalarKind.Int32:
+                ReadScalar<int, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating(v), cancellationToken);
+                break;
+            case ScalarKind.UInt32:
+                ReadScalar<int, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating((uint)v), cancellationToken);
+                break;
+            case ScalarKind.Int64:
+                ReadScalar<long, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating(v), cancellationToken);
+                break;
+            case ScalarKind.UInt64:
+                ReadScalar<long, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating((ulong)v), cancellationToken);
+                break;
+            case ScalarKind.Float:
+                ReadScalar<float, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating(v), cancellationToken);
+                break;
+            default:
+                ReadScalar<double, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating(v), cancellationToken);
+                break;
+        }
+    }
+
+    private static void ReadScalar<TStored, T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, ScalarColumn column, int rows, T[] target, int stride, int offset, Func<TStored, T> convert, CancellationToken cancellationToken)
+        where TStored : struct
+        where T : unmanaged
+    {
+        var values = ArrayPool<TStored>.Shared.Rent(Math.Max(rows, 1));
+        var maxLevel = column.Field.MaxDefinitionLevel;
+        var definitions = maxLevel > 0 ? ArrayPool<int>.Shared.Rent(Math.Max(rows, 1)) : null;
+        try
+        {
+            Wait(group.ReadRawAsync(column.Field, values.AsMemory(0, rows), definitions?.AsMemory(0, rows), null, cancellationToken));
+            if (definitions is not null && CountEqual(definitions.AsSpan(0, rows), maxLevel) != rows)
+            {
+                var row = definitions.AsSpan(0, rows).IndexOfAnyExcept(maxLevel);
+                var role = ReferenceEquals(column, file.Label) ? "label" : "feature";
+                throw new DataFormatException(
+                    $"row {file.RowGroupFirstRow[rowGroup] + row} of the file (row {row} of the row group) has a null {role}. Fill or drop such rows in the feature job before training.",
+                    file.Name,
+                    column: column.Name,
+                    rowGroup: rowGroup);
+            }
+
+            var source = values.AsSpan(0, rows);
+            for (var r = 0; r < source.Length; r++)
+            {
+                target[(r * stride) + offset] = convert(source[r]);
+            }
+        }
+        finally
+        {
+            ArrayPool<TStored>.Shared.Return(values);
+            if (definitions is not null)
+            {
+                ArrayPool<int>.Shared.Return(definitions);
+            }
+        }
+    }
+
+    private static void Wait(Task task) => task.GetAwaiter().GetResult();
+
+    private static void Wait(ValueTask task) => task.GetAwaiter().GetResult();
+
+    private static int CountEqual(ReadOnlySpan<int> values, int target) => values.Length - CountOther(values, target);
+
+    private static int CountOther(ReadOnlySpan<int> values, int target)
+    {
+        var other = 0;
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<int>.Count)
+        {
+            var wanted = new Vector<int>(target);
+            var sum = Vector<int>.Zero;
+            foreach (var v in MemoryMarshal.Cast<int, Vector<int>>(values))
+            {
+                sum -= ~Vector.Equals(v, wanted);
+            }
+
+            other = Vector.Sum(sum);
+            i = values.Length - (values.Length % Vector<int>.Count);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            other += values[i] != target ? 1 : 0;
+        }
+
+        return other;
+    }
+}
