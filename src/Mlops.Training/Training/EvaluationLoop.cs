@@ -51,7 +51,7 @@ internal sealed class EvaluationLoop
                     break;
                 }
 
-                error = InputChecks.CheckBatch(_model, loss, batch, "evaluation dataset", $"{stage}, step {step + 1}");
+                error = InputChecks.CheckBatch(_model, loss, batch, "evaluation dataset", new StepLocation(0, step, stage));
                 if (error is not null)
                 {
                     break;
