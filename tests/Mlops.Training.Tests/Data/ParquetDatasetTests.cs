@@ -189,6 +189,26 @@ public sealed class ParquetDatasetTests : IDisposable
         Assert.Throws<Mlops.Storage.BlobNotFoundException>(() => DataTestSupport.ReadAll(cached, type: torch.ScalarType.Float64));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Reading_row_groups_ahead_or_not_gives_the_same_batches(int readAhead)
+    {
+        var folder = DataTestSupport.WriteParquet(_temp.Combine("ahead"), rows: 90, width: 2, rowsPerFile: 30, rowGroupSize: 7);
+        var reference = ParquetDataset.Open(folder).Shuffle(5, seed: 8).Batch(8).Repeat(2);
+        var other = ParquetDataset.Open(folder, options: new ParquetDatasetOptions { ReadAheadRowGroups = readAhead }).Shuffle(5, seed: 8).Batch(8).Repeat(2);
+
+        for (var r = 0; r < 3; r++)
+        {
+            var expected = DataTestSupport.ReadAll(reference, r, 3);
+            var actual = DataTestSupport.ReadAll(other, r, 3);
+            Assert.Equal(expected.Select(b => (b.Position, b.Labels)), actual.Select(b => (b.Position, b.Labels)));
+            DataTestSupport.AssertRowsIntact(actual, 2);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParquetDataset.Open(folder, options: new ParquetDatasetOptions { ReadAheadRowGroups = -1 }));
+    }
+
     [Fact]
     public async Task Open_async_reads_the_same_dataset()
     {
