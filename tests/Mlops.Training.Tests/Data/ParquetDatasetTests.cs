@@ -195,8 +195,8 @@ public sealed class ParquetDatasetTests : IDisposable
     public void Reading_row_groups_ahead_or_not_gives_the_same_batches(int readAhead)
     {
         var folder = DataTestSupport.WriteParquet(_temp.Combine("ahead"), rows: 90, width: 2, rowsPerFile: 30, rowGroupSize: 7);
-        var reference = ParquetDataset.Open(folder).Shuffle(5, seed: 8).Batch(8).Repeat(2);
-        var other = ParquetDataset.Open(folder, options: new ParquetDatasetOptions { ReadAheadRowGroups = readAhead }).Shuffle(5, seed: 8).Batch(8).Repeat(2);
+        var reference = ParquetDataset.Open(folder).Shuffle(5, seed: 8).Batch(9).Repeat(2);
+        var other = ParquetDataset.Open(folder, options: new ParquetDatasetOptions { ReadAheadRowGroups = readAhead }).Shuffle(5, seed: 8).Batch(9).Repeat(2);
 
         for (var r = 0; r < 3; r++)
         {
