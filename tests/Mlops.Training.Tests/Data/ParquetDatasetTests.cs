@@ -222,6 +222,18 @@ public sealed class ParquetDatasetTests : IDisposable
     }
 
     [Fact]
+    public void A_file_uri_and_a_glob_resolve_through_the_storage_resolver()
+    {
+        var folder = DataTestSupport.WriteParquet(_temp.Combine("uri"), rows: 30, width: 2, rowsPerFile: 10, rowGroupSize: 10);
+
+        var byUri = ParquetDataset.Open(new Uri(folder).AbsoluteUri, options: new ParquetDatasetOptions { Resolver = Mlops.Storage.StorageResolver.Default });
+        var byGlob = ParquetDataset.Open(folder + "/part-*-c00[02].snappy.parquet");
+
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => (float)i), DataTestSupport.ReadAll(byUri.Batch(30)).Single().Labels);
+        Assert.Equal(Enumerable.Range(0, 10).Concat(Enumerable.Range(20, 10)).Select(i => (float)i), DataTestSupport.ReadAll(byGlob.Batch(30)).Single().Labels);
+    }
+
+    [Fact]
     public void A_missing_path_is_reported()
     {
         Assert.Throws<Mlops.Storage.BlobNotFoundException>(() => ParquetDataset.Open(_temp.Combine("nothing-here")));
