@@ -216,9 +216,12 @@ public sealed class ParquetDatasetTests : IDisposable
 
         var dataset = await ParquetDataset.OpenAsync(folder);
         var scalars = await ParquetDataset.OpenAsync(folder, ["id"], "label");
+        var single = await ParquetDataset.OpenAsync(folder, "id", "label");
 
         Assert.Equal(12, DataTestSupport.ReadAll(dataset.Batch(12)).Single().Count);
         Assert.Equal(1, scalars.FeatureWidth);
+        Assert.Equal(1, single.FeatureWidth);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => new float[] { i }), DataTestSupport.ReadAll(single.Batch(12)).Single().Features);
     }
 
     [Fact]

@@ -81,7 +81,7 @@ internal sealed class ParquetRecordSource : RecordSource
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
-        var width = vectorColumn is null ? scalarColumns.Count : VectorWidth(path, files, cancellationToken);
+        var width = FeatureWidthOf(path, files, cancellationToken);
         CheckFooters(files, width, cancellationToken);
         return new ParquetRecordSource(path, files, width, options.ReadAheadRowGroups);
     }
@@ -150,6 +150,24 @@ internal sealed class ParquetRecordSource : RecordSource
 
         DataFormatException Unsupported(global::Parquet.Schema.Field field, string role, string wanted) =>
             new($"The {role} column has type {ParquetColumnPlan.Describe(field)}; it must be {wanted}.", name, column: field.Name);
+    }
+
+    /// <summary>The number of scalar feature columns, or the width of the vectors; every file must store the features the same way.</summary>
+    private static int FeatureWidthOf(string path, ParquetFilePlan[] files, CancellationToken cancellationToken)
+    {
+        var first = files[0];
+        foreach (var file in files)
+        {
+            if ((file.Vector is null) != (first.Vector is null))
+            {
+                throw new DataFormatException(
+                    $"The features are {(file.Vector is null ? "a scalar column" : "a vector column")} here but {(first.Vector is null ? "a scalar column" : "a vector column")} in {first.Name}; all files read together must share a schema.",
+                    file.Name,
+                    column: file.Vector?.Name ?? file.Scalars[0].Name);
+            }
+        }
+
+        return first.Vector is null ? first.Scalars.Length : VectorWidth(path, files, cancellationToken);
     }
 
     /// <summary>The vector width: from the first non-empty row group's footer when it divides evenly, else from its first row.</summary>
