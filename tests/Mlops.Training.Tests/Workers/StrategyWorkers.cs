@@ -11,7 +11,7 @@ namespace Mlops.Training.Tests.Workers;
 /// Worker modes of the strategy's multi-process tests. Each joins the job of its environment (torchrun variables set by
 /// the test or the launcher) through <see cref="MultiWorkerMirroredStrategy.FromEnvironment"/>, as a real trainer does,
 /// prints what the test checks, and returns an exit code: 0 done, 1 a check failed, 3 a <see cref="ReplicaFailedException"/>,
-/// 4 a <see cref="CollectiveException"/>.
+/// 4 a <see cref="CollectiveException"/>, 5 another <see cref="MlopsException"/> or an <see cref="ArgumentException"/>.
 /// </summary>
 internal static class StrategyWorkers
 {
@@ -185,6 +185,12 @@ internal static class StrategyWorkers
         });
     }
 
+    /// <summary>Trains through the strategy scope and <c>Fit</c>; see <see cref="Distributed.FitScenarios.Equivalence"/>.</summary>
+    public static int Fit(string[] args) => Run(() => Distributed.FitScenarios.Equivalence(args));
+
+    /// <summary>Bad input given to <c>Fit</c>; see <see cref="Distributed.FitScenarios.BadInput"/>.</summary>
+    public static int FitBadInput(string[] args) => Run(() => Distributed.FitScenarios.BadInput(args));
+
     private static int Run(Func<int> body)
     {
         try
@@ -200,6 +206,11 @@ internal static class StrategyWorkers
         {
             Console.WriteLine($"COLLECTIVE-FAILED|{ex.GetType().Name}|{ex.FaultyRank}|{ex.Message}");
             return 4;
+        }
+        catch (Exception ex) when (ex is MlopsException or ArgumentException)
+        {
+            Console.WriteLine($"ERROR|{ex.GetType().Name}|{ex.Message}");
+            return 5;
         }
     }
 

@@ -16,6 +16,8 @@ internal static class TestWorkers
         ["strategy-agree"] = StrategyWorkers.Agree,
         ["strategy-die"] = StrategyWorkers.Die,
         ["strategy-train"] = StrategyWorkers.Train,
+        ["strategy-fit"] = StrategyWorkers.Fit,
+        ["strategy-fit-bad"] = StrategyWorkers.FitBadInput,
         ["strategy-cuda-check"] = Distributed.CudaStrategyCheck.Run,
     };
 
