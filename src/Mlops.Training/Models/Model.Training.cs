@@ -143,7 +143,7 @@ public sealed partial class Model
         var outputs = new List<Tensor>();
         try
         {
-            using var stream = new BatchStream(data, new DataReadContext(0, 1, ElementType), DatasetPosition.Start, cancellationToken);
+            using var stream = new BatchStream(data, new DataReadContext(0, 1, ElementType), DatasetPosition.Start, null, cancellationToken);
             for (long step = 0; steps is null || step < steps; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -40,7 +40,7 @@ internal sealed class EvaluationLoop
         try
         {
             _model.Module.eval();
-            using var stream = new BatchStream(_dataset, readContext, DatasetPosition.Start, _cancellationToken);
+            using var stream = new BatchStream(_dataset, readContext, DatasetPosition.Start, null, _cancellationToken);
             long step = 0;
             while (_steps is null || step < _steps)
             {

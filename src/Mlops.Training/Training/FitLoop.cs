@@ -51,12 +51,9 @@ internal sealed partial class FitLoop : IDisposable
         var args = _arguments;
         var history = new History();
         var batchesPerPass = args.Train.BatchesPerPass(_context.NumReplicas);
-
-        // Keras re-reads the data each epoch when no step count is given or it equals one pass; otherwise one
-        // continuous stream runs through the epochs and running out of it ends training with a warning.
-        var epochPerPass = args.StepsPerEpoch is null || (!args.Train.IsInfinite && batchesPerPass == args.StepsPerEpoch);
+        var plan = EpochPlan.Create(args.Train, args.StepsPerEpoch, _context.NumReplicas);
         var parameters = new TrainingParameters(
-            args.Epochs, args.InitialEpoch, args.StepsPerEpoch ?? batchesPerPass, args.Train.GlobalBatchSize ?? 0, _context.NumReplicas, args.Verbose,
+            args.Epochs, args.InitialEpoch, args.StepsPerEpoch ?? (batchesPerPass * (plan.Mode == EpochMode.PassesPerEpoch ? plan.PassesPerEpoch : 1)), args.Train.GlobalBatchSize ?? 0, _context.NumReplicas, args.Verbose,
             ["loss", .. _metrics.Select(metric => metric.Name)]);
         var callbacks = new CallbackList(CallbacksFor(args), _model, parameters, _state);
         var resumeSources = callbacks.Items.OfType<IResumeSource>().ToList();
@@ -73,14 +70,14 @@ internal sealed partial class FitLoop : IDisposable
 
         var startEpoch = resume?.Epoch ?? args.InitialEpoch;
         var startStep = resume?.StepInEpoch ?? 0;
-        _state.Next = resume?.Next ?? DatasetPosition.Start;
+        _state.Next = resume?.Next ?? plan.EpochStart(startEpoch);
         BatchStream? stream = null;
         DataBatch? first = null;
         try
         {
             if (error is null && startEpoch < args.Epochs)
             {
-                (stream, first, error) = OpenAndPeek(_state.Next, startEpoch, startStep);
+                (stream, first, error) = OpenAndPeek(plan, _state.Next, startEpoch, startStep);
             }
 
             _context.AgreeOnErrors(error, "input check before training", _cancellationToken);
@@ -108,11 +105,13 @@ internal sealed partial class FitLoop : IDisposable
             for (var epoch = startEpoch; epoch < args.Epochs; epoch++)
             {
                 var firstStep = epoch == startEpoch ? startStep : 0;
-                if (stream is null || (epochPerPass && epoch != startEpoch))
+                if (stream is null || (plan.Mode == EpochMode.Restart && epoch != startEpoch))
                 {
                     stream?.Dispose();
-                    stream = new BatchStream(args.Train, _readContext, _state.Next, _cancellationToken);
+                    stream = new BatchStream(plan.Source, _readContext, plan.Mode == EpochMode.Restart && epoch != startEpoch ? DatasetPosition.Start : _state.Next, plan.PassLimit(epoch), _cancellationToken);
                 }
+
+                stream.PassLimit = plan.PassLimit(epoch);
 
                 _state.Epoch = epoch;
                 _state.StepInEpoch = firstStep;
@@ -136,7 +135,7 @@ internal sealed partial class FitLoop : IDisposable
                     _state.Next = stream.Next;
                     if (!trained)
                     {
-                        ranOut = args.StepsPerEpoch is not null && !epochPerPass;
+                        ranOut = plan.Mode == EpochMode.Continuous;
                         break;
                     }
 
@@ -165,6 +164,12 @@ internal sealed partial class FitLoop : IDisposable
 
                     Warn(history, epoch);
                     break;
+                }
+
+                if (plan.Mode == EpochMode.Restart)
+                {
+                    // The next epoch reads the dataset from its start again.
+                    _state.Next = DatasetPosition.Start;
                 }
 
                 var logs = _statistics.Logs(_statistics.Read());
@@ -227,9 +232,9 @@ internal sealed partial class FitLoop : IDisposable
         }
     }
 
-    private (BatchStream Stream, DataBatch? First, string? Error) OpenAndPeek(DatasetPosition start, int epoch, long step)
+    private (BatchStream Stream, DataBatch? First, string? Error) OpenAndPeek(EpochPlan plan, DatasetPosition start, int epoch, long step)
     {
-        var stream = new BatchStream(_arguments.Train, _readContext, start, _cancellationToken);
+        var stream = new BatchStream(plan.Source, _readContext, start, plan.PassLimit(epoch), _cancellationToken);
         try
         {
             var first = stream.Read();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Mlops.Training.Tests.Training;
 
 /// <summary>
-/// A test-only in-memory dataset: rows and labels, batched, optionally shuffled per pass with a seed and repeated, with
+/// A test-only dataset that implements Read itself (as a user's dataset would): rows and labels, batched, optionally shuffled per pass with a seed and repeated, with
 /// record sharding (each replica takes its contiguous slice of every global batch) or, to exercise the trainer's
 /// uneven-end handling, "file-like" sharding (replica r reads rows i % N == r in local batches of B/N with unknown
 /// global counts).
@@ -65,7 +65,8 @@ internal sealed class ArrayDataset : Dataset
     {
         var size = _batchSize ?? throw new InvalidOperationException("not batched");
         Reads++;
-        var lastPass = _repeatForever ? int.MaxValue : start.Pass + (_repeat ?? 1) - 1;
+        // Passes are absolute, as in the library's datasets: a dataset of P passes holds passes 0 to P-1.
+        var lastPass = _repeatForever ? int.MaxValue : (_repeat ?? 1) - 1;
         var firstBatch = start.Batch;
         for (var pass = start.Pass; pass <= lastPass; pass++)
         {

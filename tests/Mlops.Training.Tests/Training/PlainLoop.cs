@@ -50,7 +50,7 @@ internal static class PlainLoop
     }
 
     /// <summary>The batches a single replica reads from a dataset, in order (passes after the first reshuffle as the dataset does).</summary>
-    public static List<(Tensor Features, Tensor Labels)> Batches(ArrayDataset dataset, ScalarType type, int steps)
+    public static List<(Tensor Features, Tensor Labels)> Batches(Mlops.Training.Data.Dataset dataset, ScalarType type, int steps)
     {
         var result = new List<(Tensor, Tensor)>();
         foreach (var batch in dataset.Read(new Mlops.Training.Data.DataReadContext(0, 1, type), Mlops.Training.Data.DatasetPosition.Start))
