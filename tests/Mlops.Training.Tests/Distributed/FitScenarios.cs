@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Mlops.Training.Callbacks;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
 using Mlops.Training.Tests.Training;
@@ -10,7 +11,7 @@ namespace Mlops.Training.Tests.Distributed;
 
 /// <summary>
 /// What a user's trainer does in each worker process: join through the strategy, build and compile the model in its
-/// scope, <c>Fit</c> a dataset. Worker modes <c>strategy-fit</c> and <c>strategy-fit-bad</c>.
+/// scope, <c>Fit</c> a dataset. Worker modes <c>strategy-fit</c>, <c>strategy-fit-bad</c> and <c>strategy-fit-resume</c>.
 /// </summary>
 internal static class FitScenarios
 {
@@ -89,5 +90,51 @@ internal static class FitScenarios
         model.Fit(data, epochs: 2, verbose: 0);
         Console.WriteLine("UNEXPECTED Fit accepted the input");
         return 1;
+    }
+
+    /// <summary>
+    /// <c>outPrefix backupDir dieRank</c>: Adam, float64, 3 epochs of 9 steps with <see cref="BackupAndRestore"/> every
+    /// 4 steps; in the job's first generation rank <c>dieRank</c> kills itself after step 6 of epoch 2 (mid-epoch,
+    /// between backups). Writes the final parameters as <see cref="Equivalence"/> does.
+    /// </summary>
+    public static int Resume(string[] args)
+    {
+        var outPrefix = args[0];
+        var backup = new BackupAndRestore(args[1], saveEveryBatches: 4);
+        var dieRank = int.Parse(args[2], CultureInfo.InvariantCulture);
+        using var strategy = StrategyWorkers.Join(MultiWorkerMirroredStrategyOptions.DefaultBucketBytes);
+        var (features, labels) = TestData.Separable(Rows, Width);
+        var data = Dataset.FromArrays(features, labels).Shuffle(Rows, seed: 5).Batch(12).Repeat();
+        strategy.Seed(3);
+        using var model = strategy.Scope(() => Sequential.Input(Width, ScalarType.Float64)
+            .Dense(8, Activation.Tanh)
+            .Dense(1, Activation.Sigmoid)
+            .Compile(Optimizer.Adam(0.02), Loss.BinaryCrossEntropy, Metric.Accuracy));
+        var killer = new KillAt(strategy, dieRank, epoch: 1, step: 5);
+        var history = model.Fit(data, epochs: 3, stepsPerEpoch: 9, callbacks: [backup, killer], verbose: 0);
+        Console.WriteLine($"RESUMED-FROM {(backup.ResumedFrom is { } from ? $"epoch {from.Epoch + 1} step {from.Step}" : "nothing")} (generation {strategy.Cluster.Generation}), epochs logged {string.Join(",", history.Epochs.Select(e => e + 1))}");
+        using var weights = model.GetWeights();
+        var parameters = weights.Parameters.data<double>().ToArray();
+        File.WriteAllBytes(strategy.IsChief ? $"{outPrefix}.bin" : $"{outPrefix}.rank{strategy.Rank}.bin", MemoryMarshal.AsBytes(parameters.AsSpan()).ToArray());
+        Console.WriteLine("OK");
+        return 0;
+    }
+
+    /// <summary>Kills this process (SIGKILL, no cleanup) after the given step, in the job's first generation only.</summary>
+    private sealed class KillAt(MultiWorkerMirroredStrategy strategy, int rank, int epoch, long step) : Callback
+    {
+        private int _epoch;
+
+        public override void OnEpochBegin(int epoch, TrainingLogs logs) => _epoch = epoch;
+
+        public override void OnTrainBatchEnd(long batch, TrainingLogs logs)
+        {
+            if (strategy.Cluster.Generation == 0 && strategy.Rank == rank && _epoch == epoch && batch == step)
+            {
+                Console.WriteLine($"KILLING myself after epoch {_epoch + 1} step {batch + 1}");
+                Console.Out.Flush();
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+            }
+        }
     }
 }

@@ -150,29 +150,6 @@ internal static class StrategyWorkers
         return 1;
     });
 
-    /// <summary>
-    /// The strategy in a plain TorchSharp loop: <c>optimizers(sgd,adam) globalBatch steps outPrefix [checkpointDir dieRank dieStep]</c>.
-    /// See <see cref="Distributed.PlainTrainingLoop"/>.
-    /// </summary>
-    public static int Train(string[] args) => Run(() =>
-    {
-        using var strategy = Join(MultiWorkerMirroredStrategyOptions.DefaultBucketBytes);
-        var optimizers = args[0].Split(',');
-        var globalBatch = int.Parse(args[1], CultureInfo.InvariantCulture);
-        var steps = int.Parse(args[2], CultureInfo.InvariantCulture);
-        var outPrefix = args[3];
-        var resume = args.Length > 4 ? new Distributed.PlainTrainingLoop.Resume(args[4], int.Parse(args[5], CultureInfo.InvariantCulture), int.Parse(args[6], CultureInfo.InvariantCulture)) : null;
-        foreach (var optimizer in optimizers)
-        {
-            var parameters = Distributed.PlainTrainingLoop.Train(strategy, optimizer, globalBatch, steps, resume);
-            var file = strategy.IsChief ? $"{outPrefix}-{optimizer}.bin" : $"{outPrefix}-{optimizer}.rank{strategy.Rank}.bin";
-            File.WriteAllBytes(file, MemoryMarshal.AsBytes(parameters.AsSpan()).ToArray());
-        }
-
-        Console.WriteLine("OK");
-        return 0;
-    });
-
     internal static MultiWorkerMirroredStrategy Join(int bucketBytes)
     {
         torch.set_num_threads(1);
@@ -187,6 +164,9 @@ internal static class StrategyWorkers
 
     /// <summary>Trains through the strategy scope and <c>Fit</c>; see <see cref="Distributed.FitScenarios.Equivalence"/>.</summary>
     public static int Fit(string[] args) => Run(() => Distributed.FitScenarios.Equivalence(args));
+
+    /// <summary>A killed worker and <c>BackupAndRestore</c>; see <see cref="Distributed.FitScenarios.Resume"/>.</summary>
+    public static int FitResume(string[] args) => Run(() => Distributed.FitScenarios.Resume(args));
 
     /// <summary>Bad input given to <c>Fit</c>; see <see cref="Distributed.FitScenarios.BadInput"/>.</summary>
     public static int FitBadInput(string[] args) => Run(() => Distributed.FitScenarios.BadInput(args));
