@@ -110,7 +110,8 @@ public static class TrainCommand
         }
     }
 
-    private static (Dataset Train, Dataset Validation, long TrainRows) Datasets(TrainSettings settings)
+    /// <summary>The training rows (shuffled, batched) and the held-out validation rows (the last ones) of the features.</summary>
+    public static (Dataset Train, Dataset Validation, long TrainRows) Datasets(TrainSettings settings)
     {
         var all = ParquetDataset.Open(settings.Features, "features", "label");
         var rows = Frame.ReadParquet(settings.Features).Count();
