@@ -9,6 +9,8 @@ using Mlops.Benchmarks;
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- pipelines [--tasks 10000]   (DAG scheduling overhead)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- collectives [--ranks 2,4] [--max-mb 64] [--repeats 5]   (TCP ring all-reduce vs loopback TCP)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- tracking [--runs 100000] [--metrics 10] [--repeats 5] [--server http://127.0.0.1:5000]   (logging and search)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training [--batches 32,1024] [--steps 1500] [--threads 2]   (Fit vs a plain TorchSharp loop)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training-workers [--workers 2] [--batches 32,1024]   (2-worker throughput, all-reduce share)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
 {
@@ -44,6 +46,11 @@ if (args.Length >= 1 && args[0] is "collectives" or "collectives-worker" or "col
 if (args.Length >= 1 && args[0] == "tracking")
 {
     return Mlops.Benchmarks.Tracking.TrackingThroughput.Run(args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]));
+}
+
+if (args.Length >= 1 && args[0] is "training" or "training-workers" or "training-worker")
+{
+    return Mlops.Benchmarks.Training.TrainerBenchmark.Run(args);
 }
 
 if (args.Length >= 1 && args[0] == "bdn")

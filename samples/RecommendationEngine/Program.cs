@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Mlops.Features;
 using RecommendationEngine;
+using RecommendationEngine.Training;
 
-// The seed story, runnable with no server: generate synthetic e-commerce data, then run the feature job.
-//   dotnet run --project samples/RecommendationEngine -c Release                       (generate 1M clicks + prepare)
+// The seed story, runnable with no server: generate synthetic e-commerce data, run the feature job, train the model.
+//   dotnet run --project samples/RecommendationEngine -c Release                       (generate 1M clicks, prepare, train with 2 workers)
 //   dotnet run --project samples/RecommendationEngine -c Release -- generate --out data [--clicks N] [--seed S]
 //   dotnet run --project samples/RecommendationEngine -c Release -- prepare --data data --out data/processed_features
 return Cli.Run(args);
@@ -31,8 +32,20 @@ internal static class Cli
                     var root = options.GetValueOrDefault("dir") ?? Path.Combine(Environment.CurrentDirectory, "out", "recommendation-engine");
                     var data = Path.Combine(root, "data");
                     Generate(data, ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
-                    Prepare(data, Path.Combine(root, "processed_features"), options.GetValueOrDefault("tracking-uri") ?? DefaultTrackingUri(root));
-                    return 0;
+                    var trackingUri = options.GetValueOrDefault("tracking-uri") ?? DefaultTrackingUri(root);
+                    Prepare(data, Path.Combine(root, "processed_features"), trackingUri);
+                    Console.WriteLine();
+                    var training = new Dictionary<string, string>(options.Where(o => o.Key is "workers" or "epochs" or "batch-size" or "steps-per-epoch" or "seed"))
+                    {
+                        ["features"] = Path.Combine(root, "processed_features"),
+                        ["model-out"] = Path.Combine(root, "model"),
+                        ["tracking-uri"] = trackingUri,
+                    };
+                    return TrainCommand.Run(TrainSettings.From(training, root), Console.Out);
+                case "train":
+                    return TrainCommand.Run(TrainSettings.From(options, string.Empty), Console.Out);
+                case "train-worker":
+                    return TrainCommand.Worker(TrainSettings.From(options, string.Empty));
                 case "pipeline":
                     return SeedPipeline.Run(args[1..]);
                 case "help" or "--help" or "-h":
@@ -129,9 +142,13 @@ internal static class Cli
     private static void PrintUsage() => Console.Error.WriteLine(
         """
         usage:
-          RecommendationEngine [--clicks N] [--seed S] [--dir D]     generate data and run the feature job (default 1,000,000 clicks into ./out/recommendation-engine)
+          RecommendationEngine [--clicks N] [--seed S] [--dir D] [--workers N] [--epochs E]
+                                    generate data, run the feature job and train with 2 workers (default 1,000,000 clicks into ./out/recommendation-engine)
           RecommendationEngine generate --out DIR [--clicks N] [--seed S]
           RecommendationEngine prepare --data DIR --out DIR [--tracking-uri sqlite:///path/mlruns.db | http://127.0.0.1:5000]
+          RecommendationEngine train --features DIR [--workers N] [--epochs E] [--model-out DIR] [--batch-size B] [--steps-per-epoch S]
+                                    [--learning-rate LR] [--validation-fraction F] [--seed S] [--max-restarts K] [--tracking-uri URI]
+                                    the seed's MultiWorkerMirroredStrategy training with N local worker processes
           RecommendationEngine pipeline [--dir D] [--clicks N] [--db FILE]   the seed's DAG once: preprocess >> train >> evaluate >> deploy
         """);
 }

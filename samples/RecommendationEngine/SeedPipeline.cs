@@ -3,15 +3,17 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Mlops.Features;
 using Mlops.Pipelines;
+using RecommendationEngine.Training;
 
 namespace RecommendationEngine;
 
 /// <summary>
 /// The seed's Airflow DAG, <c>data_preprocessing &gt;&gt; model_training &gt;&gt; model_evaluation &gt;&gt; model_deployment</c>,
 /// with its default args (owner, retries 1, retry delay 5 minutes) and a daily schedule from 2023-01-01 without
-/// catch-up, run once on a durable SQLite store. Preprocessing runs the feature job. Training, evaluation and
-/// deployment have not landed yet: those tasks check their inputs and end as <c>skipped</c> with the reason, never
-/// as a fake success.
+/// catch-up, run once on a durable SQLite store. Preprocessing runs the feature job; training runs the seed's
+/// MultiWorkerMirroredStrategy job with two local workers and logs it to tracking; evaluation scores the saved model on
+/// the held-out rows, logs the score to the training run and looks up the best run of the experiment. Serving has not
+/// landed yet: deployment ends as <c>skipped</c> naming the model it would deploy, never as a fake success.
 /// </summary>
 public static class SeedPipeline
 {
@@ -22,8 +24,9 @@ public static class SeedPipeline
     public static readonly DateTimeOffset StartDate = new(2023, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Builds the seed's DAG over a data folder (clicks/, user_profiles.jsonl, product_catalog.csv) and a features output folder.</summary>
-    public static Dag Build(string dataDirectory, string featuresDirectory)
+    public static Dag Build(string dataDirectory, string featuresDirectory, TrainSettings? training = null)
     {
+        training ??= TrainSettings.From(new Dictionary<string, string> { ["features"] = featuresDirectory }, Path.GetDirectoryName(Path.GetFullPath(featuresDirectory))!);
         var dag = Dag.Create(
             DagId,
             schedule: TimeSpan.FromDays(1),
@@ -33,11 +36,11 @@ public static class SeedPipeline
             description: "Recommendation engine: features, training, evaluation, deployment");
         dag.MaxActiveRuns = 1;
         var t1 = dag.Task("data_preprocessing", ctx => Preprocess(ctx, dataDirectory, featuresDirectory));
-        var t2 = dag.Task("model_training", ctx => Train(ctx, featuresDirectory));
+        var t2 = dag.Task("model_training", ctx => Train(ctx, training));
 
         // Evaluation and deployment run when upstream succeeded or was skipped (not all_success), so each checks its
         // own inputs and says why it cannot proceed; a failure upstream still marks them upstream_failed.
-        var t3 = dag.Task("model_evaluation", Evaluate, a => a.TriggerRule = TriggerRule.NoneFailed);
+        var t3 = dag.Task("model_evaluation", ctx => Evaluate(ctx, training), a => a.TriggerRule = TriggerRule.NoneFailed);
         var t4 = dag.Task("model_deployment", Deploy, a => a.TriggerRule = TriggerRule.NoneFailed);
         _ = t1 >> t2 >> t3 >> t4;
         return dag.Build();
@@ -66,7 +69,16 @@ public static class SeedPipeline
             Console.WriteLine($"pipeline: using the existing data under {data} (delete it to generate anew)");
         }
 
-        var dag = Build(data, features);
+        var training = TrainSettings.From(
+            new Dictionary<string, string>(options.Where(o => o.Key is "workers" or "epochs" or "batch-size" or "steps-per-epoch"))
+            {
+                ["features"] = features,
+                ["model-out"] = Path.Combine(root, "model"),
+                ["tracking-uri"] = "sqlite:///" + Path.Combine(root, "mlruns.db"),
+                ["max-restarts"] = "0", // the DAG's own retry re-runs the task
+            },
+            root);
+        var dag = Build(data, features, training);
         using var store = new SqlitePipelineStore(database);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         using var executor = new PipelineExecutor(store, loggerFactory: loggers);
@@ -95,8 +107,9 @@ public static class SeedPipeline
         return result.Rows;
     }
 
-    private static void Train(TaskContext ctx, string featuresDirectory)
+    private static string Train(TaskContext ctx, TrainSettings training)
     {
+        var featuresDirectory = training.Features;
         if (!File.Exists(Path.Combine(featuresDirectory, "_SUCCESS")))
         {
             ctx.Fail($"No processed features at {featuresDirectory} (no _SUCCESS marker); data_preprocessing must write them first.");
@@ -109,28 +122,49 @@ public static class SeedPipeline
             ctx.Fail($"{featuresDirectory} holds {rows:N0} rows but data_preprocessing wrote {ctx.Pull<long>("data_preprocessing"):N0}.");
         }
 
-        ctx.Logger.LogInformation("{Rows} processed feature rows are ready for training", rows);
-        ctx.Skip($"not yet available: the TorchSharp trainer (distributed training, part 2) has not landed; {rows:N0} feature rows are ready in {featuresDirectory}");
-    }
-
-    private static void Evaluate(TaskContext ctx)
-    {
-        if (!ctx.TryPull<string>("model_training", out var model, "model_path"))
+        ctx.Logger.LogInformation("Training on {Rows} feature rows with {Workers} workers", rows, training.Workers);
+        var exitCode = TrainCommand.Run(training, Console.Out);
+        if (exitCode != 0)
         {
-            ctx.Skip("not yet available: no trained model to evaluate (model_training produced none to look up in Mlops.Tracking)");
+            throw new InvalidOperationException($"The training job failed with exit code {exitCode} (see the workers' output above).");
         }
 
-        ctx.Fail($"Evaluation of {model} is not implemented yet.");
+        var summary = TrainingSummary.Read(Path.Combine(training.ModelOut, TrainCommand.SummaryFile));
+        ctx.Push("run_id", summary.RunId);
+        ctx.Push("model_path", training.ModelOut);
+        return summary.RunId;
+    }
+
+    private static void Evaluate(TaskContext ctx, TrainSettings training)
+    {
+        if (!ctx.TryPull<string>("model_training", out var modelPath, "model_path"))
+        {
+            ctx.Skip("no trained model to evaluate: model_training produced none");
+        }
+
+        var runId = ctx.Pull<string>("model_training", "run_id")!;
+
+        var evaluation = ModelEvaluation.Run(training, modelPath, runId);
+        ctx.Logger.LogInformation(
+            "Model of run {RunId}: accuracy {Accuracy:0.0000} on {Rows} held-out rows; best run of the experiment: {BestRun} ({BestAccuracy:0.0000})",
+            runId,
+            evaluation.Accuracy,
+            evaluation.Rows,
+            evaluation.BestRunId,
+            evaluation.BestAccuracy);
+        ctx.Push("accuracy", evaluation.Accuracy);
+        ctx.Push("best_run_id", evaluation.BestRunId);
+        ctx.Push("best_model_uri", $"runs:/{evaluation.BestRunId}/model");
     }
 
     private static void Deploy(TaskContext ctx)
     {
-        if (!ctx.TryPull<double>("model_evaluation", out var accuracy, "accuracy"))
+        if (!ctx.TryPull<string>("model_evaluation", out var modelUri, "best_model_uri"))
         {
-            ctx.Skip("not yet available: no evaluated model to deploy (model serving, Mlops.Serving, has not landed)");
+            ctx.Skip("no evaluated model to deploy: model_evaluation produced none");
         }
 
-        ctx.Fail($"Deployment of a model with accuracy {accuracy} is not implemented yet.");
+        ctx.Skip($"not yet available: model serving (Mlops.Serving) has not landed; it would deploy {modelUri}, the best model of the experiment");
     }
 
     private static Dictionary<string, string> ParseOptions(string[] args)

@@ -65,6 +65,12 @@ public abstract partial class Dataset
     /// dataset gives a uniform random permutation. Files' row groups are also read in a seeded random order, so a small
     /// buffer still mixes the whole dataset over a pass.
     /// </summary>
+    /// <remarks>
+    /// Only record positions move through the buffer; rows are copied once, into the batch. A Parquet row group stays
+    /// decoded in memory while any of its rows waits in the buffer, so memory grows with the buffer as with tf.data's
+    /// (a buffer as large as the dataset ends up holding all of it). Resuming at a later position replays the buffer's
+    /// positions without decoding anything.
+    /// </remarks>
     /// <param name="bufferSize">Records in the shuffle buffer, at least 1.</param>
     /// <param name="seed">The seed; every replica must use the same one (the order is a function of seed and pass only).</param>
     /// <param name="reshuffleEachPass">A new order for every pass (the seed combined with the pass number), as tf.data's <c>reshuffle_each_iteration</c>; false repeats the first pass's order.</param>

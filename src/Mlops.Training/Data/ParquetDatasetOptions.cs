@@ -9,8 +9,10 @@ public sealed class ParquetDatasetOptions
     public StorageResolver? Resolver { get; init; }
 
     /// <summary>
-    /// Row groups decoded ahead of the one being read, on a background task, when rows are read in file order (no
-    /// shuffle, or a shuffle whose buffer is smaller than a row group). 1 by default; 0 decodes only on demand.
+    /// Row groups decoded ahead on thread-pool threads: the next ones the reading order reaches (in file order, or in
+    /// the shuffled row-group order), so decoding overlaps with building batches and with training. 1 by default; 0
+    /// decodes each row group on the reading thread when it is first needed. Each one read ahead holds its decoded rows
+    /// in memory until it is used.
     /// </summary>
     public int ReadAheadRowGroups { get; init; } = 1;
 

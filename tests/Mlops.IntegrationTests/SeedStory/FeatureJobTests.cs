@@ -91,19 +91,32 @@ public sealed class FeatureJobTests : IDisposable
     }
 
     [Fact]
-    public void The_seed_pipeline_runs_preprocessing_and_skips_the_stages_that_have_not_landed()
+    public void The_seed_pipeline_prepares_trains_with_two_workers_evaluates_and_skips_deployment_until_serving_lands()
     {
         var assembly = typeof(FeatureJob).Assembly.Location;
         var root = Path.Combine(_root, "pipeline");
 
-        var first = Run(assembly, "pipeline", "--dir", root, "--clicks", "20000");
+        var first = Run(assembly, "pipeline", "--dir", root, "--clicks", "20000", "--epochs", "2");
 
-        Assert.Equal(0, first.ExitCode);
+        Assert.True(first.ExitCode == 0, first.Output);
         Assert.Matches(@"data_preprocessing\s+✔ success", first.Output);
-        Assert.Matches(@"model_training\s+↷ skipped", first.Output);
-        Assert.Contains("not yet available", first.Output);
+        Assert.Matches(@"model_training\s+✔ success", first.Output);
+        Assert.Matches(@"model_evaluation\s+✔ success", first.Output);
+        Assert.Matches(@"model_deployment\s+↷ skipped", first.Output);
+        Assert.Contains("[rank 0] Epoch 2/2", first.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(root, "processed_features", "_SUCCESS")));
+        Assert.True(File.Exists(Path.Combine(root, "model", "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(root, "pipelines.db")));
+
+        // Training was tracked by the chief, and evaluation logged its score to the same run.
+        using var tracking = new Mlops.Tracking.TrackingClient("sqlite:///" + Path.Combine(root, "mlruns.db"));
+        var experiment = tracking.GetExperimentByName(PrepareTracking.Experiment)!;
+        var run = Assert.Single(tracking.SearchRuns([experiment.ExperimentId], filter: "tags.stage = 'model_training'"));
+        Assert.Equal("2", run.Data.Params["num_replicas"]);
+        Assert.Equal(2, tracking.GetMetricHistory(run.Info.RunId, "val_accuracy").Count);
+        var accuracy = run.Data.GetMetric("eval_accuracy")!.Value;
+        Assert.InRange(accuracy, 0.6, 1.0); // the synthetic label depends on the features; a constant guess scores lower
+        Assert.Contains($"run {run.Info.RunId} in experiment", first.Output, StringComparison.Ordinal);
     }
 
     private static (int ExitCode, string Output) Run(string assembly, params string[] args)
@@ -118,10 +131,10 @@ public sealed class FeatureJobTests : IDisposable
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The sample did not finish within 2 minutes: {string.Join(' ', args)}");
+            throw new TimeoutException($"The sample did not finish within 5 minutes: {string.Join(' ', args)}");
         }
 
         return (process.ExitCode, stdout.Result + stderr.Result);

@@ -189,6 +189,26 @@ public sealed class ParquetDatasetTests : IDisposable
         Assert.Throws<Mlops.Storage.BlobNotFoundException>(() => DataTestSupport.ReadAll(cached, type: torch.ScalarType.Float64));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Reading_row_groups_ahead_or_not_gives_the_same_batches(int readAhead)
+    {
+        var folder = DataTestSupport.WriteParquet(_temp.Combine("ahead"), rows: 90, width: 2, rowsPerFile: 30, rowGroupSize: 7);
+        var reference = ParquetDataset.Open(folder).Shuffle(5, seed: 8).Batch(9).Repeat(2);
+        var other = ParquetDataset.Open(folder, options: new ParquetDatasetOptions { ReadAheadRowGroups = readAhead }).Shuffle(5, seed: 8).Batch(9).Repeat(2);
+
+        for (var r = 0; r < 3; r++)
+        {
+            var expected = DataTestSupport.ReadAll(reference, r, 3);
+            var actual = DataTestSupport.ReadAll(other, r, 3);
+            Assert.Equal(expected.Select(b => (b.Position, b.Labels)), actual.Select(b => (b.Position, b.Labels)));
+            DataTestSupport.AssertRowsIntact(actual, 2);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParquetDataset.Open(folder, options: new ParquetDatasetOptions { ReadAheadRowGroups = -1 }));
+    }
+
     [Fact]
     public async Task Open_async_reads_the_same_dataset()
     {
@@ -196,9 +216,24 @@ public sealed class ParquetDatasetTests : IDisposable
 
         var dataset = await ParquetDataset.OpenAsync(folder);
         var scalars = await ParquetDataset.OpenAsync(folder, ["id"], "label");
+        var single = await ParquetDataset.OpenAsync(folder, "id", "label");
 
         Assert.Equal(12, DataTestSupport.ReadAll(dataset.Batch(12)).Single().Count);
         Assert.Equal(1, scalars.FeatureWidth);
+        Assert.Equal(1, single.FeatureWidth);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => new float[] { i }), DataTestSupport.ReadAll(single.Batch(12)).Single().Features);
+    }
+
+    [Fact]
+    public void A_file_uri_and_a_glob_resolve_through_the_storage_resolver()
+    {
+        var folder = DataTestSupport.WriteParquet(_temp.Combine("uri"), rows: 30, width: 2, rowsPerFile: 10, rowGroupSize: 10);
+
+        var byUri = ParquetDataset.Open(new Uri(folder).AbsoluteUri, options: new ParquetDatasetOptions { Resolver = Mlops.Storage.StorageResolver.Default });
+        var byGlob = ParquetDataset.Open(folder + "/part-*-c00[02].snappy.parquet");
+
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => (float)i), DataTestSupport.ReadAll(byUri.Batch(30)).Single().Labels);
+        Assert.Equal(Enumerable.Range(0, 10).Concat(Enumerable.Range(20, 10)).Select(i => (float)i), DataTestSupport.ReadAll(byGlob.Batch(30)).Single().Labels);
     }
 
     [Fact]

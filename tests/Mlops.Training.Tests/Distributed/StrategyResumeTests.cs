@@ -4,7 +4,10 @@ using Mlops.Training.Tests.Workers;
 
 namespace Mlops.Training.Tests.Distributed;
 
-/// <summary>A worker killed mid-training under the launcher: the job restarts, resumes from the checkpoint, and ends where an uninterrupted job ends.</summary>
+/// <summary>
+/// A worker killed mid-epoch under the launcher: the job restarts, <c>BackupAndRestore</c> resumes it where the last
+/// backup left it, and it ends with the parameters of a job that was never interrupted.
+/// </summary>
 [Collection(StrategyProcessCollection.Name)]
 public sealed class StrategyResumeTests : IDisposable
 {
@@ -13,33 +16,41 @@ public sealed class StrategyResumeTests : IDisposable
     public void Dispose() => _folder.Delete(true);
 
     [Fact]
-    public async Task A_killed_worker_restarts_the_job_which_resumes_and_ends_with_the_uninterrupted_parameters()
+    public async Task A_killed_worker_restarts_the_job_which_resumes_from_the_backup_and_ends_with_the_uninterrupted_parameters()
     {
         var (uninterrupted, uninterruptedLog) = await LaunchAsync("uninterrupted", maxRestarts: 0, dieRank: -1);
         Assert.True(uninterrupted.Succeeded, uninterruptedLog);
         Assert.Equal(1, uninterrupted.Attempts);
+        Assert.Contains("[rank 0] RESUMED-FROM nothing (generation 0), epochs logged 1,2,3", uninterruptedLog, StringComparison.Ordinal);
 
         var (resumed, log) = await LaunchAsync("killed", maxRestarts: 1, dieRank: 1);
         Assert.True(resumed.Succeeded, log);
         Assert.Equal(2, resumed.Attempts);
-        Assert.Contains("[rank 1] KILLING myself at step 6", log, StringComparison.Ordinal);
-        Assert.Contains("restarting all 2 workers", log, StringComparison.Ordinal);
-        Assert.Matches(@"\[rank 0\] RESUMED adam at step [56] \(generation 1\)", log);
+        Assert.Contains("[rank 1] KILLING myself after epoch 2 step 6", log, StringComparison.Ordinal);
+        Assert.Contains("[launcher] rank 1 failed", log, StringComparison.Ordinal);
 
-        var expected = File.ReadAllBytes(Path.Combine(_folder.FullName, "uninterrupted-adam.bin"));
-        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(_folder.FullName, "killed-adam.bin")));
-        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(_folder.FullName, "killed-adam.rank1.bin")));
+        // Backups every 4 steps of the job (steps 4, 8, 12, 16, ...; 9 steps an epoch): the kill after step 15 leaves the
+        // backup of step 12, so the job resumes in epoch 2 after its step 3 and logs epochs 2 and 3 again.
+        foreach (var rank in new[] { 0, 1 })
+        {
+            Assert.Contains($"[rank {rank}] RESUMED-FROM epoch 2 step 3 (generation 1), epochs logged 2,3", log, StringComparison.Ordinal);
+        }
+
+        var expected = File.ReadAllBytes(Path.Combine(_folder.FullName, "uninterrupted.bin"));
+        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(_folder.FullName, "killed.bin")));
+        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(_folder.FullName, "killed.rank1.bin")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_folder.FullName, "killed-backup")));
     }
 
     private async Task<(LaunchResult Result, string Log)> LaunchAsync(string name, int maxRestarts, int dieRank)
     {
-        var checkpoints = Directory.CreateDirectory(Path.Combine(_folder.FullName, name + "-checkpoints")).FullName;
+        var backup = Directory.CreateDirectory(Path.Combine(_folder.FullName, name + "-backup")).FullName;
         var output = new StringWriter(CultureInfo.InvariantCulture);
         var launcher = new LocalLauncher(
             new LaunchOptions
             {
                 FileName = "dotnet",
-                Arguments = [StrategyProcesses.WorkerAssembly, "worker", "strategy-train", "adam", "12", "10", Path.Combine(_folder.FullName, name), checkpoints, $"{dieRank}", "6"],
+                Arguments = [StrategyProcesses.WorkerAssembly, "worker", "strategy-fit-resume", Path.Combine(_folder.FullName, name), backup, $"{dieRank}"],
                 ProcessCount = 2,
                 MaxRestarts = maxRestarts,
                 StopGracePeriod = TimeSpan.FromSeconds(2),

@@ -11,7 +11,7 @@ namespace Mlops.Training.Tests.Workers;
 /// Worker modes of the strategy's multi-process tests. Each joins the job of its environment (torchrun variables set by
 /// the test or the launcher) through <see cref="MultiWorkerMirroredStrategy.FromEnvironment"/>, as a real trainer does,
 /// prints what the test checks, and returns an exit code: 0 done, 1 a check failed, 3 a <see cref="ReplicaFailedException"/>,
-/// 4 a <see cref="CollectiveException"/>.
+/// 4 a <see cref="CollectiveException"/>, 5 another <see cref="MlopsException"/> or an <see cref="ArgumentException"/>.
 /// </summary>
 internal static class StrategyWorkers
 {
@@ -150,29 +150,6 @@ internal static class StrategyWorkers
         return 1;
     });
 
-    /// <summary>
-    /// The strategy in a plain TorchSharp loop: <c>optimizers(sgd,adam) globalBatch steps outPrefix [checkpointDir dieRank dieStep]</c>.
-    /// See <see cref="Distributed.PlainTrainingLoop"/>.
-    /// </summary>
-    public static int Train(string[] args) => Run(() =>
-    {
-        using var strategy = Join(MultiWorkerMirroredStrategyOptions.DefaultBucketBytes);
-        var optimizers = args[0].Split(',');
-        var globalBatch = int.Parse(args[1], CultureInfo.InvariantCulture);
-        var steps = int.Parse(args[2], CultureInfo.InvariantCulture);
-        var outPrefix = args[3];
-        var resume = args.Length > 4 ? new Distributed.PlainTrainingLoop.Resume(args[4], int.Parse(args[5], CultureInfo.InvariantCulture), int.Parse(args[6], CultureInfo.InvariantCulture)) : null;
-        foreach (var optimizer in optimizers)
-        {
-            var parameters = Distributed.PlainTrainingLoop.Train(strategy, optimizer, globalBatch, steps, resume);
-            var file = strategy.IsChief ? $"{outPrefix}-{optimizer}.bin" : $"{outPrefix}-{optimizer}.rank{strategy.Rank}.bin";
-            File.WriteAllBytes(file, MemoryMarshal.AsBytes(parameters.AsSpan()).ToArray());
-        }
-
-        Console.WriteLine("OK");
-        return 0;
-    });
-
     internal static MultiWorkerMirroredStrategy Join(int bucketBytes)
     {
         torch.set_num_threads(1);
@@ -184,6 +161,15 @@ internal static class StrategyWorkers
             Collectives = new() { CollectiveTimeout = timeout, ConnectTimeout = TimeSpan.FromSeconds(30), PieceBytes = 4096, InlineBytes = 1024 },
         });
     }
+
+    /// <summary>Trains through the strategy scope and <c>Fit</c>; see <see cref="Distributed.FitScenarios.Equivalence"/>.</summary>
+    public static int Fit(string[] args) => Run(() => Distributed.FitScenarios.Equivalence(args));
+
+    /// <summary>A killed worker and <c>BackupAndRestore</c>; see <see cref="Distributed.FitScenarios.Resume"/>.</summary>
+    public static int FitResume(string[] args) => Run(() => Distributed.FitScenarios.Resume(args));
+
+    /// <summary>Bad input given to <c>Fit</c>; see <see cref="Distributed.FitScenarios.BadInput"/>.</summary>
+    public static int FitBadInput(string[] args) => Run(() => Distributed.FitScenarios.BadInput(args));
 
     private static int Run(Func<int> body)
     {
@@ -200,6 +186,11 @@ internal static class StrategyWorkers
         {
             Console.WriteLine($"COLLECTIVE-FAILED|{ex.GetType().Name}|{ex.FaultyRank}|{ex.Message}");
             return 4;
+        }
+        catch (Exception ex) when (ex is MlopsException or ArgumentException)
+        {
+            Console.WriteLine($"ERROR|{ex.GetType().Name}|{ex.Message}");
+            return 5;
         }
     }
 

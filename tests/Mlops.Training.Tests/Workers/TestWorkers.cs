@@ -15,7 +15,9 @@ internal static class TestWorkers
         ["strategy-allreduce"] = StrategyWorkers.AllReduce,
         ["strategy-agree"] = StrategyWorkers.Agree,
         ["strategy-die"] = StrategyWorkers.Die,
-        ["strategy-train"] = StrategyWorkers.Train,
+        ["strategy-fit"] = StrategyWorkers.Fit,
+        ["strategy-fit-bad"] = StrategyWorkers.FitBadInput,
+        ["strategy-fit-resume"] = StrategyWorkers.FitResume,
         ["strategy-cuda-check"] = Distributed.CudaStrategyCheck.Run,
     };
 

@@ -19,9 +19,12 @@ internal sealed class ParquetRecordSource : RecordSource
     private readonly (int File, int RowGroup)[] _places;
     private readonly string _description;
 
-    private ParquetRecordSource(string path, ParquetFilePlan[] files, int width)
+    private readonly int _readAhead;
+
+    private ParquetRecordSource(string path, ParquetFilePlan[] files, int width, int readAhead)
     {
         _files = files;
+        _readAhead = readAhead;
         FeatureWidth = width;
         var units = new List<SourceUnit>();
         var places = new List<(int, int)>();
@@ -78,9 +81,9 @@ internal sealed class ParquetRecordSource : RecordSource
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
-        var width = vectorColumn is null ? scalarColumns.Count : VectorWidth(path, files, cancellationToken);
+        var width = FeatureWidthOf(path, files, cancellationToken);
         CheckFooters(files, width, cancellationToken);
-        return new ParquetRecordSource(path, files, width);
+        return new ParquetRecordSource(path, files, width, options.ReadAheadRowGroups);
     }
 
     public override IRecordBlockReader OpenReader(ScalarType elementType) => new Reader(this, elementType);
@@ -147,6 +150,24 @@ internal sealed class ParquetRecordSource : RecordSource
 
         DataFormatException Unsupported(global::Parquet.Schema.Field field, string role, string wanted) =>
             new($"The {role} column has type {ParquetColumnPlan.Describe(field)}; it must be {wanted}.", name, column: field.Name);
+    }
+
+    /// <summary>The number of scalar feature columns, or the width of the vectors; every file must store the features the same way.</summary>
+    private static int FeatureWidthOf(string path, ParquetFilePlan[] files, CancellationToken cancellationToken)
+    {
+        var first = files[0];
+        foreach (var file in files)
+        {
+            if ((file.Vector is null) != (first.Vector is null))
+            {
+                throw new DataFormatException(
+                    $"The features are {(file.Vector is null ? "a scalar column" : "a vector column")} here but {(first.Vector is null ? "a scalar column" : "a vector column")} in {first.Name}; all files read together must share a schema.",
+                    file.Name,
+                    column: file.Vector?.Name ?? file.Scalars[0].Name);
+            }
+        }
+
+        return first.Vector is null ? first.Scalars.Length : VectorWidth(path, files, cancellationToken);
     }
 
     /// <summary>The vector width: from the first non-empty row group's footer when it divides evenly, else from its first row.</summary>
@@ -239,35 +260,104 @@ internal sealed class ParquetRecordSource : RecordSource
         }
     }
 
-    /// <summary>One enumeration's decoder: keeps the last few files open, since row groups of a file tend to be read together.</summary>
+    /// <summary>
+    /// One enumeration's decoder: keeps the last few files open, since row groups of a file tend to be read together,
+    /// and decodes up to the source's read-ahead count of hinted row groups on thread-pool threads (each with its own
+    /// file handle, as a Parquet reader is not shared between threads).
+    /// </summary>
     private sealed class Reader(ParquetRecordSource source, ScalarType elementType) : IRecordBlockReader
     {
         private const int OpenFilesKept = 4;
         private readonly List<(int File, OpenParquetFile Open)> _open = [];
+        private readonly Dictionary<int, Task<RecordBlock>> _ahead = [];
+        private readonly List<Task> _abandoned = [];
+        private readonly CancellationTokenSource _stop = new();
 
         public RecordBlock Load(int unit, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (f, g) = source._places[unit];
-            var file = source._files[f];
-            try
+            if (_ahead.Remove(unit, out var ahead))
             {
-                return ParquetBlockDecoder.Decode(Open(f, cancellationToken).Reader, file, g, source.FeatureWidth, elementType, cancellationToken);
+                try
+                {
+                    ahead.Wait(cancellationToken);
+                }
+                catch (AggregateException)
+                {
+                    // Rethrown unwrapped, as the decoder threw it, just below.
+                }
+
+                return ahead.GetAwaiter().GetResult();
             }
-            catch (Exception e) when (e is not MlopsException and not OperationCanceledException)
+
+            var (f, _) = source._places[unit];
+            return Decode(unit, Open(f, cancellationToken).Reader, cancellationToken);
+        }
+
+        public void ReadAhead(int unit, CancellationToken cancellationToken)
+        {
+            if (_ahead.Count >= source._readAhead || _ahead.ContainsKey(unit))
             {
-                throw new DataFormatException($"Cannot decode the row group ({e.Message}); the file is corrupt or was changed after the dataset was opened.", file.Name, rowGroup: g, innerException: e);
+                return;
+            }
+
+            var token = _stop.Token;
+            _ahead[unit] = Task.Run(
+                () =>
+                {
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken);
+                    using var open = OpenFile(source._files[source._places[unit].File].Location, linked.Token);
+                    return Decode(unit, open.Reader, linked.Token);
+                },
+                CancellationToken.None);
+        }
+
+        public void Forget(int unit)
+        {
+            if (_ahead.Remove(unit, out var ahead))
+            {
+                _abandoned.Add(ahead);
             }
         }
 
         public void Dispose()
         {
+            _stop.Cancel();
+            foreach (var task in _ahead.Values.Concat(_abandoned))
+            {
+                try
+                {
+                    task.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // Stopped or failed work read ahead for rows that are no longer wanted.
+                }
+            }
+
+            _ahead.Clear();
+            _abandoned.Clear();
             foreach (var (_, open) in _open)
             {
                 open.Dispose();
             }
 
             _open.Clear();
+            _stop.Dispose();
+        }
+
+        private RecordBlock Decode(int unit, ParquetReader reader, CancellationToken cancellationToken)
+        {
+            var (f, g) = source._places[unit];
+            var file = source._files[f];
+            try
+            {
+                return ParquetBlockDecoder.Decode(reader, file, g, source.FeatureWidth, elementType, cancellationToken);
+            }
+            catch (Exception e) when (e is not MlopsException and not OperationCanceledException)
+            {
+                throw new DataFormatException($"Cannot decode the row group ({e.Message}); the file is corrupt or was changed after the dataset was opened.", file.Name, rowGroup: g, innerException: e);
+            }
         }
 
         private OpenParquetFile Open(int file, CancellationToken cancellationToken)

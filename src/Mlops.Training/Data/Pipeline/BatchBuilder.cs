@@ -128,6 +128,7 @@ internal sealed class BlockSet : IDisposable
         Release = unit =>
         {
             _blocks.Remove(unit);
+            _reader.Forget(unit);
             if (unit == _lastUnit)
             {
                 _lastUnit = -1;
@@ -143,6 +144,18 @@ internal sealed class BlockSet : IDisposable
 
     /// <summary>Units currently held.</summary>
     public int Count => _blocks.Count;
+
+    /// <summary>Lets the reader start decoding units that are not held yet.</summary>
+    public void ReadAhead(List<int> units)
+    {
+        foreach (var unit in units)
+        {
+            if (!_blocks.ContainsKey(unit))
+            {
+                _reader.ReadAhead(unit, CancellationToken);
+            }
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public RecordBlock Get(int unit) => unit == _lastUnit ? _last! : Load(unit);

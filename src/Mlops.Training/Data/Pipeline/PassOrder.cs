@@ -116,6 +116,15 @@ internal sealed class PassOrder
         }
     }
 
+    /// <summary>Adds the units the input reaches next (the one being read first) to <paramref name="units"/>, up to <paramref name="count"/> in all.</summary>
+    public void UpcomingUnits(List<int> units, int count)
+    {
+        for (var s = _segment; s < _segments.Length && units.Count < count; s++)
+        {
+            units.Add(_segments[s].Unit);
+        }
+    }
+
     /// <summary>Hands over the units whose every row of this pass has been emitted since the last call, so the caller can drop their data.</summary>
     public void DrainFinishedUnits(Action<int> release)
     {

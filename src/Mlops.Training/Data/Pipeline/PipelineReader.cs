@@ -10,6 +10,9 @@ namespace Mlops.Training.Data.Pipeline;
 /// </summary>
 internal static class PipelineReader
 {
+    /// <summary>How many upcoming units are offered to the source for reading ahead (it decides how many it takes).</summary>
+    private const int ReadAheadWindow = 4;
+
     public static IEnumerable<DataBatch> Read(RecordSource source, PipelineSpec spec, ShardPlan plan, ScalarType elementType, DatasetPosition start, CancellationToken cancellationToken)
     {
         var geometry = plan.Geometry;
@@ -21,6 +24,7 @@ internal static class PipelineReader
 
         var chunkSize = plan.ChunkSize;
         var runs = new List<RecordRun>();
+        var upcoming = new List<int>();
         using var blocks = new BlockSet(source.OpenReader(elementType), cancellationToken);
         for (var pass = start.Pass; spec.Passes is not { } passes || pass < passes; pass++)
         {
@@ -36,6 +40,10 @@ internal static class PipelineReader
             order.DrainFinishedUnits(blocks.Release);
             for (; batch < geometry.Batches; batch++)
             {
+                // Units the input reaches next: a source may decode them in the background while this batch is built.
+                upcoming.Clear();
+                order.UpcomingUnits(upcoming, ReadAheadWindow);
+                blocks.ReadAhead(upcoming);
                 cancellationToken.ThrowIfCancellationRequested();
                 var chunkLength = geometry.ChunkLength(batch, chunkSize);
                 runs.Clear();

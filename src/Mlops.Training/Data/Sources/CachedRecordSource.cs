@@ -44,6 +44,17 @@ internal sealed class CachedRecordSource : RecordSource
             return owner._blocks.GetOrAdd((unit, elementType), block);
         }
 
+        public void ReadAhead(int unit, CancellationToken cancellationToken)
+        {
+            if (!owner._blocks.ContainsKey((unit, elementType)))
+            {
+                _inner ??= owner._inner.OpenReader(elementType);
+                _inner.ReadAhead(unit, cancellationToken);
+            }
+        }
+
+        public void Forget(int unit) => _inner?.Forget(unit);
+
         public void Dispose() => _inner?.Dispose();
     }
 }

@@ -46,6 +46,16 @@ internal abstract class RecordSource
 /// <summary>Decodes units of a source; one per enumeration, used from one thread at a time.</summary>
 internal interface IRecordBlockReader : IDisposable
 {
-    /// <summary>Decodes unit <paramref name="unit"/>.</summary>
+    /// <summary>Decodes unit <paramref name="unit"/> (or takes the result of an earlier <see cref="ReadAhead"/>).</summary>
     RecordBlock Load(int unit, CancellationToken cancellationToken);
+
+    /// <summary>A hint that <paramref name="unit"/> will be loaded soon: a reader may start decoding it in the background.</summary>
+    void ReadAhead(int unit, CancellationToken cancellationToken)
+    {
+    }
+
+    /// <summary>The unit will not be loaded again in this enumeration: drop anything read ahead for it.</summary>
+    void Forget(int unit)
+    {
+    }
 }

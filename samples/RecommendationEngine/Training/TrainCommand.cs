@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using Mlops.Features;
+using Mlops.Tracking;
+using Mlops.Training;
+using Mlops.Training.Callbacks;
+using Mlops.Training.Data;
+using Mlops.Training.Distributed;
+using Mlops.Training.Distributed.Launch;
+using Mlops.Training.Tracking;
+using Metric = Mlops.Training.Metric;
+
+namespace RecommendationEngine.Training;
+
+/// <summary>
+/// The seed's training stage: <c>tf.distribute.MultiWorkerMirroredStrategy</c> with the seed's Keras model
+/// (Dense 64 relu → Dense 64 relu → Dense 1 sigmoid, Adam, binary cross-entropy, accuracy) on the feature job's
+/// output. <c>train</c> starts N local worker processes through the launcher (which restarts them after a failure;
+/// training then resumes from its backup); each worker runs <c>train-worker</c>, and the chief saves the model and
+/// logs the run.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary>The name of the file the chief writes next to the model with the run's outcome.</summary>
+    public const string SummaryFile = "training-summary.json";
+
+    /// <summary>Launches the workers and waits for them; returns the process exit code.</summary>
+    public static int Run(TrainSettings settings, TextWriter output)
+    {
+        var rows = Frame.ReadParquet(settings.Features).Count();
+        output.WriteLine($"train: {settings.Workers} worker(s), MultiWorkerMirroredStrategy over the TCP ring, {rows:N0} feature rows in {settings.Features}");
+        output.WriteLine($"  model: Dense(64, relu) -> Dense(64, relu) -> Dense(1, sigmoid); Adam(lr {settings.LearningRate}), binary cross-entropy, accuracy");
+        output.WriteLine($"  {settings.Epochs} epoch(s), global batch {settings.BatchSize} ({settings.BatchSize / settings.Workers} per worker), {settings.ValidationFraction:P0} held out for validation, seed {settings.Seed}");
+        var watch = Stopwatch.StartNew();
+        var launcher = new LocalLauncher(
+            new LaunchOptions
+            {
+                FileName = Environment.ProcessPath ?? "dotnet",
+                Arguments = [.. HostArguments(), "train-worker", .. settings.ToArguments()],
+                ProcessCount = settings.Workers,
+                MaxRestarts = settings.MaxRestarts,
+            },
+            output);
+        var result = launcher.Run();
+        if (!result.Succeeded)
+        {
+            output.WriteLine(result.Summary());
+            return result.ExitCode;
+        }
+
+        var summary = TrainingSummary.Read(Path.Combine(settings.ModelOut, SummaryFile));
+        output.WriteLine($"  trained in {watch.Elapsed.TotalSeconds:0.0} s ({result.Attempts} attempt(s)): loss {summary.Loss:0.0000}, accuracy {summary.Accuracy:0.0000}, val_loss {summary.ValidationLoss:0.0000}, val_accuracy {summary.ValidationAccuracy:0.0000}");
+        output.WriteLine($"  saved the model to {settings.ModelOut} (model.json + model.safetensors); run {summary.RunId} in experiment '{PrepareTracking.Experiment}' at {settings.TrackingUri}");
+        return 0;
+    }
+
+    /// <summary>One worker of the job: joins it from the launcher's variables and trains; the chief saves and logs.</summary>
+    public static int Worker(TrainSettings settings)
+    {
+        using var strategy = MultiWorkerMirroredStrategy.FromEnvironment(new MultiWorkerMirroredStrategyOptions { Seed = settings.Seed });
+        var (train, validation, trainRows) = Datasets(settings);
+        using var model = strategy.Scope(() => Sequential.Input(train.FeatureWidth)
+            .Dense(64, Activation.Relu)
+            .Dense(64, Activation.Relu)
+            .Dense(1, Activation.Sigmoid)
+            .Compile(Optimizer.Adam(settings.LearningRate), Loss.BinaryCrossEntropy, Metric.Accuracy));
+
+        TrackingClient? tracking = null;
+        ActiveRun? run = null;
+        try
+        {
+            var trackingCallback = new TrackingCallback(() =>
+            {
+                tracking = new TrackingClient(settings.TrackingUri);
+                var experimentId = tracking.GetOrCreateExperiment(PrepareTracking.Experiment);
+                run = tracking.StartRun("model_training", experimentId, new Dictionary<string, string> { ["stage"] = "model_training" });
+                run.LogParam("features", settings.Features);
+                run.LogParam("train_rows", trainRows);
+                run.LogParam("seed", settings.Seed);
+                return run;
+            });
+            var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory), trackingCallback };
+            var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? 1 : 0);
+            if (strategy.IsChief)
+            {
+                model.Save(settings.ModelOut);
+                var last = history.Epochs.Count - 1;
+                new TrainingSummary(
+                    run!.RunId,
+                    history["loss"][last],
+                    history["accuracy"][last],
+                    history["val_loss"][last],
+                    history["val_accuracy"][last]).Write(Path.Combine(settings.ModelOut, SummaryFile));
+                run.End();
+            }
+
+            return 0;
+        }
+        catch
+        {
+            run?.End(RunStatus.Failed);
+            throw;
+        }
+        finally
+        {
+            run?.Dispose();
+            tracking?.Dispose();
+        }
+    }
+
+    /// <summary>The training rows (shuffled, batched) and the held-out validation rows (the last ones) of the features.</summary>
+    public static (Dataset Train, Dataset Validation, long TrainRows) Datasets(TrainSettings settings)
+    {
+        var all = ParquetDataset.Open(settings.Features, "features", "label");
+        var rows = Frame.ReadParquet(settings.Features).Count();
+        var held = (long)Math.Round(rows * settings.ValidationFraction);
+        var trainRows = rows - held;
+        var train = all.Take(trainRows).Shuffle(bufferSize: (int)Math.Min(trainRows, 1 << 20), seed: settings.Seed).Batch(settings.BatchSize).Prefetch(4);
+        var validation = all.Skip(trainRows).Batch(settings.BatchSize);
+        return (settings.StepsPerEpoch is null ? train : train.Repeat(), validation, trainRows);
+    }
+
+    private static IEnumerable<string> HostArguments()
+    {
+        // Under `dotnet app.dll` the process is the dotnet host and the app's dll comes first; an apphost needs nothing.
+        var process = Path.GetFileNameWithoutExtension(Environment.ProcessPath ?? "dotnet");
+        return process == "dotnet" ? [Assembly.GetEntryAssembly()!.Location] : [];
+    }
+}
+
+/// <summary>What the chief reports back to the launching process.</summary>
+public sealed record TrainingSummary(string RunId, double Loss, double Accuracy, double ValidationLoss, double ValidationAccuracy)
+{
+    /// <summary>Writes the summary as JSON (temp file + rename).</summary>
+    public void Write(string path)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a summary written by <see cref="Write"/>.</summary>
+    public static TrainingSummary Read(string path) =>
+        JsonSerializer.Deserialize<TrainingSummary>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty training summary.");
+}
