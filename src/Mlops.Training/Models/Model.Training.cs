@@ -25,7 +25,8 @@ public sealed partial class Model
     /// <param name="callbacks">Callbacks (checkpoints, early stopping, schedules...).</param>
     /// <param name="initialEpoch">The epoch to start at (to continue an earlier run).</param>
     /// <param name="verbose">0 silent, 1 progress bar (one line per epoch when output is redirected), 2 one line per epoch.</param>
-    /// <param name="cancellationToken">Stops training between steps.</param>
+    /// <param name="cancellationToken">Stops training between steps. With replicas, cancel every replica: one that
+    /// stops alone leaves the others to fail at their next collective's timeout.</param>
     /// <returns>The loss and metrics of every epoch.</returns>
     public History Fit(
         Dataset train,

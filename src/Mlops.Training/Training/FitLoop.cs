@@ -112,7 +112,6 @@ internal sealed partial class FitLoop : IDisposable
                 }
 
                 stream.PassLimit = plan.PassLimit(epoch);
-
                 _state.Epoch = epoch;
                 _state.StepInEpoch = firstStep;
                 _statistics.Reset();
@@ -126,6 +125,14 @@ internal sealed partial class FitLoop : IDisposable
                     _cancellationToken.ThrowIfCancellationRequested();
                     var batch = first ?? stream.Read();
                     first = null;
+                    if (batch is null && Single)
+                    {
+                        _state.Next = stream.Next;
+                        ranOut = plan.Mode == EpochMode.Continuous;
+                        break;
+                    }
+
+                    // With replicas every one calls the hooks at every step, even one whose data has ended (it still steps).
                     callbacks.OnTrainBatchBegin(step);
                     bool trained;
                     using (batch)
