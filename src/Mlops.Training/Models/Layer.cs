@@ -50,6 +50,19 @@ public sealed record BatchNormLayer(double Momentum = 0.99, double Epsilon = 1e-
 }
 
 /// <summary>
+/// Every input column holds an integer id in [0, <paramref name="VocabularySize"/>) looked up in one shared table of
+/// <paramref name="Dimension"/>-wide embeddings; the embeddings of an example's columns are concatenated (Keras'
+/// <c>Embedding</c> followed by <c>Flatten</c>; PyTorch <c>nn.Embedding</c> then <c>nn.Flatten()</c>).
+/// </summary>
+/// <param name="VocabularySize">The number of ids (rows of the table).</param>
+/// <param name="Dimension">The width of each embedding.</param>
+public sealed record EmbeddingLayer(int VocabularySize, int Dimension) : Layer
+{
+    /// <inheritdoc />
+    public override string Kind => "embedding";
+}
+
+/// <summary>
 /// Feature column <paramref name="Column"/> of the input holds an integer id in [0, <paramref name="VocabularySize"/>)
 /// that is looked up in a table of <paramref name="Dimension"/>-wide embeddings. All the embed layers of a model form
 /// its first stage: their embeddings (in the order declared) followed by the remaining input columns (in input order)

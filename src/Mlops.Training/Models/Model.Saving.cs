@@ -13,7 +13,8 @@ public sealed partial class Model
     /// linear, by the activation's module (<c>nn.ReLU</c>, <c>nn.Sigmoid</c>, <c>nn.Tanh</c>, <c>nn.Softmax(dim=-1)</c>,
     /// <c>nn.GELU</c>, <c>nn.LeakyReLU(slope)</c>); dropout is <c>nn.Dropout(rate)</c>; batch normalisation is
     /// <c>nn.BatchNorm1d(width, eps, momentum=1-keras_momentum)</c> (with <c>running_mean</c>, <c>running_var</c>,
-    /// <c>num_batches_tracked</c>); an activation layer is its module (<c>nn.Identity</c> for linear). So
+    /// <c>num_batches_tracked</c>); an embedding layer is <c>nn.Embedding(vocabulary, dimension)</c> (<c>k.weight</c>) then
+    /// <c>nn.Flatten()</c>, fed integer ids; an activation layer is its module (<c>nn.Identity</c> for linear). So
     /// <c>Input(10).Dense(64, Relu).Dense(1, Sigmoid)</c> saves <c>0.weight</c> [64, 10], <c>0.bias</c>, <c>2.weight</c>
     /// [1, 64], <c>2.bias</c>, and <c>nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid())
     /// .load_state_dict(safetensors.torch.load_file("model.safetensors"))</c> loads them. Embed layers form entry 0, a

@@ -29,7 +29,10 @@ public sealed partial class Model : IDisposable
         InputWidth = inputWidth;
         ElementType = elementType;
         Context = context;
-        _embeds = description?.Layers.OfType<EmbedLayer>().ToArray() ?? [];
+        // An Embedding layer makes every input column an id: checked like an Embed of each column.
+        _embeds = description?.Layers.OfType<EmbeddingLayer>().FirstOrDefault() is { } shared
+            ? Enumerable.Range(0, inputWidth).Select(column => new EmbedLayer(column, shared.VocabularySize, shared.Dimension)).ToArray()
+            : description?.Layers.OfType<EmbedLayer>().ToArray() ?? [];
         Flat = new FlatParameters(module, context.Device, elementType);
         OutputWidth = description?.OutputWidth ?? ProbeOutputWidth(module, inputWidth, elementType, context.Device);
     }

@@ -113,6 +113,35 @@ public sealed class Sequential
     }
 
     /// <summary>
+    /// Treats every input column as an integer id into one shared table of <paramref name="dimension"/>-wide
+    /// embeddings and feeds their concatenation (width × dimension values) to the next layer, as Keras' <c>Embedding</c>
+    /// followed by <c>Flatten</c>. Comes right after <see cref="Input"/>; ids are checked on every batch like
+    /// <see cref="Embed"/>'s. To embed some columns and keep others as they are, use <see cref="Embed"/>.
+    /// </summary>
+    /// <param name="vocabularySize">The number of distinct ids, at least 1.</param>
+    /// <param name="dimension">The width of each embedding, at least 1.</param>
+    /// <returns>The extended description.</returns>
+    public Sequential Embedding(int vocabularySize, int dimension)
+    {
+        if (Layers.Count > 0)
+        {
+            throw new InvalidOperationException("Embedding must come right after Input (it turns the input's ids into vectors); to embed only some columns use Embed.");
+        }
+
+        if (vocabularySize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, "Embedding: the vocabulary size must be at least 1.");
+        }
+
+        if (dimension < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Embedding: the dimension must be at least 1.");
+        }
+
+        return Add(new EmbeddingLayer(vocabularySize, dimension), InputWidth * dimension);
+    }
+
+    /// <summary>
     /// Looks up input column <paramref name="column"/> (an integer id) in an embedding table and feeds the embedding,
     /// instead of the raw id, to the next layer. Embed layers come right after <see cref="Input"/>; the vector the next
     /// layer sees is the embeddings (in the order declared) followed by the input's other columns (in input order).
@@ -127,7 +156,7 @@ public sealed class Sequential
     {
         if (Layers.Any(layer => layer is not EmbedLayer))
         {
-            throw new InvalidOperationException($"Embed(column: {column}) must come right after Input: embeddings replace input columns, so they precede every other layer.");
+            throw new InvalidOperationException($"Embed(column: {column}) must come right after Input (and not with Embedding): embeddings replace input columns, so they precede every other layer.");
         }
 
         if (column < 0 || column >= InputWidth)
@@ -186,6 +215,7 @@ public sealed class Sequential
                 DropoutLayer dropout => model.Dropout(dropout.Rate),
                 BatchNormLayer norm => model.BatchNorm(norm.Momentum, norm.Epsilon),
                 EmbedLayer embed => model.Embed(embed.Column, embed.VocabularySize, embed.Dimension),
+                EmbeddingLayer embedding => model.Embedding(embedding.VocabularySize, embedding.Dimension),
                 _ => throw new ArgumentException($"Unknown layer {layer}."),
             };
         }

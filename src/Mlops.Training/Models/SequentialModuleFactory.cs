@@ -6,7 +6,8 @@ namespace Mlops.Training;
 /// Turns a <see cref="Sequential"/> description into a PyTorch-shaped <c>nn.Sequential</c>. Entries are numbered from
 /// 0 as PyTorch numbers them: the embedding stage (when there are embed layers), then for each layer its module and,
 /// for a dense layer with an activation other than linear, the activation's module as the next entry. So
-/// <c>Input(10).Dense(64, Relu).Dense(1, Sigmoid)</c> is <c>nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1),
+/// An <see cref="EmbeddingLayer"/> is an <c>nn.Embedding</c> (taking the float ids as integers) followed by
+/// <c>nn.Flatten()</c>. <c>Input(10).Dense(64, Relu).Dense(1, Sigmoid)</c> is <c>nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1),
 /// nn.Sigmoid())</c> with parameters <c>0.weight, 0.bias, 2.weight, 2.bias</c>.
 /// </summary>
 internal static class SequentialModuleFactory
@@ -28,6 +29,11 @@ internal static class SequentialModuleFactory
             switch (layer)
             {
                 case EmbedLayer:
+                    break;
+                case EmbeddingLayer embedding:
+                    entries.Add((Key(entries), new IdEmbedding(embedding.VocabularySize, embedding.Dimension, device, dtype, generator)));
+                    entries.Add((Key(entries), nn.Flatten()));
+                    width *= embedding.Dimension;
                     break;
                 case DenseLayer dense:
                     entries.Add((Key(entries), CreateDense(width, dense, device, dtype, generator)));

@@ -10,7 +10,7 @@ namespace Mlops.Training;
 /// file's name. Layers are written as <c>{"kind": "dense", "units": 64, "activation": "relu", "use_bias": true}</c>,
 /// <c>{"kind": "dropout", "rate": 0.5}</c>, <c>{"kind": "batch_norm", "momentum": 0.99, "epsilon": 0.001}</c>,
 /// <c>{"kind": "embed", "column": 0, "vocabulary_size": 1000, "dimension": 16}</c>,
-/// <c>{"kind": "activation", "activation": "tanh"}</c>; leaky ReLU adds <c>"negative_slope"</c>.
+/// <c>{"kind": "embedding", "vocabulary_size": 1000, "dimension": 8}</c>, <c>{"kind": "activation", "activation": "tanh"}</c>; leaky ReLU adds <c>"negative_slope"</c>.
 /// </summary>
 internal static class ModelJson
 {
@@ -161,6 +161,10 @@ internal static class ModelJson
                 json.WriteNumber("momentum", norm.Momentum);
                 json.WriteNumber("epsilon", norm.Epsilon);
                 break;
+            case EmbeddingLayer embedding:
+                json.WriteNumber("vocabulary_size", embedding.VocabularySize);
+                json.WriteNumber("dimension", embedding.Dimension);
+                break;
             case EmbedLayer embed:
                 json.WriteNumber("column", embed.Column);
                 json.WriteNumber("vocabulary_size", embed.VocabularySize);
@@ -190,6 +194,7 @@ internal static class ModelJson
                 "activation" => new ActivationLayer(ReadActivation(layer)),
                 "dropout" => new DropoutLayer(layer.GetProperty("rate").GetDouble()),
                 "batch_norm" => new BatchNormLayer(layer.GetProperty("momentum").GetDouble(), layer.GetProperty("epsilon").GetDouble()),
+                "embedding" => new EmbeddingLayer(Int(layer, "vocabulary_size"), Int(layer, "dimension")),
                 "embed" => new EmbedLayer(Int(layer, "column"), Int(layer, "vocabulary_size"), Int(layer, "dimension")),
                 var other => throw new FormatException($"unknown kind '{other}'"),
             };

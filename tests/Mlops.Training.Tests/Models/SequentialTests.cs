@@ -94,6 +94,31 @@ public class SequentialTests
     }
 
     [Fact]
+    public void Embedding_looks_up_every_column_in_one_table_and_flattens_like_Keras()
+    {
+        var description = Sequential.Input(3, ScalarType.Float64).Embedding(vocabularySize: 6, dimension: 2).Dense(1, Activation.Sigmoid);
+        using var model = description.Build(seed: 8);
+        Assert.Equal(["0.weight", "2.weight", "2.bias"], model.NamedTensors().Select(entry => entry.Name));
+        var table = model.NamedTensors()[0].Tensor;
+        Assert.Equal([6L, 2L], table.shape);
+
+        using var input = tensor(new[] { 5.0, 0, 3 }, [1, 3]);
+        using var embedded = model.Module.named_children().First().module is nn.Module<Tensor, Tensor> stage ? stage.forward(input) : throw new InvalidOperationException();
+        Assert.Equal([1L, 3L, 2L], embedded.shape);
+        Assert.True(embedded.reshape(1, 6).allclose(cat([table[5], table[0], table[3]], 0).reshape(1, 6)));
+
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(new[] { new float[] { 1, 6, 0 } }));
+        Assert.Contains("input column 1 holds id 6 at row 0", error.Message, StringComparison.Ordinal);
+        var before = table.clone();
+        model.Compile(Optimizer.Sgd(0.5), Loss.BinaryCrossEntropy);
+        var ids = Enumerable.Range(0, 12).Select(i => new double[] { i % 6, (i + 1) % 6, (i + 2) % 6 }).ToArray();
+        model.Fit(new ArrayDataset(ids, ids.Select(row => row[0] < 3 ? 1.0 : 0).ToArray()).Batch(4), verbose: 0);
+        Assert.False(table.eq(before).all().item<bool>(), "the shared table did not train");
+        Assert.Throws<InvalidOperationException>(() => Sequential.Input(3).Dense(2).Embedding(4, 2));
+        Assert.Throws<InvalidOperationException>(() => Sequential.Input(3).Embedding(4, 2).Embed(0, 4, 2));
+    }
+
+    [Fact]
     public void An_id_outside_the_vocabulary_is_an_error_naming_column_id_and_batch()
     {
         var features = Enumerable.Range(0, 16).Select(i => new[] { (double)(i % 5), i / 16.0 }).ToArray();

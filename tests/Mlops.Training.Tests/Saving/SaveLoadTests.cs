@@ -62,6 +62,17 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
+    public void A_shared_embedding_model_round_trips()
+    {
+        using var model = Sequential.Input(4).Embedding(10, 3).Dense(2, Activation.Softmax).Build(seed: 4);
+        model.Save(_folder);
+        using var loaded = Model.Load(_folder);
+        using var input = tensor(new float[] { 1, 2, 3, 9, 0, 0, 5, 4 }, [2, 4]);
+        Assert.Equal(model.Description!.Layers, loaded.Description!.Layers);
+        Assert.True(model.Predict(input).eq(loaded.Predict(input)).all().item<bool>());
+    }
+
+    [Fact]
     public void The_weights_file_follows_the_safetensors_layout()
     {
         using var model = Sequential.Input(3).Dense(2, Activation.Relu).Dense(1, Activation.Sigmoid).Build(seed: 2);
