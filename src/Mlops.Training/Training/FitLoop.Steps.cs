@@ -106,6 +106,7 @@ internal sealed partial class FitLoop
             tail.ErrorFlag.fill_(1);
         }
 
+        _bufferTail?.copy_(flat.Buffers!);
         _context.AllReduceSum(flat.Gradients, _cancellationToken);
         var (globalCount, globalLoss, errors) = ReadTailHead(flat.Tail, _statistics.Length);
         if (errors > 0)
@@ -126,12 +127,11 @@ internal sealed partial class FitLoop
         }
 
         flat.ParameterGradients.div_(GlobalCountScalar((long)globalCount));
-        if (flat.Buffers is not null)
+        if (_bufferTail is not null)
         {
             // Batch-norm statistics: the replicas' mean, as TensorFlow aggregates mirrored moving statistics.
-            _context.AllReduceSum(flat.Buffers, _cancellationToken);
             _replicasInverse ??= (1.0 / _context.NumReplicas).ToScalar();
-            flat.Buffers.mul_(_replicasInverse);
+            flat.Buffers!.copy_(_bufferTail).mul_(_replicasInverse);
         }
 
         _statistics.AddReduced(tail);

@@ -28,6 +28,7 @@ internal sealed partial class FitLoop : IDisposable
     private readonly FitState _state = new();
     private readonly CancellationToken _cancellationToken;
     private StepStatistics.TailViews? _tail;
+    private Tensor? _bufferTail;
     private Scalar? _globalCountScalar;
     private long _globalCountOfScalar = -1;
     private Scalar? _replicasInverse;
@@ -94,9 +95,13 @@ internal sealed partial class FitLoop : IDisposable
                 _context.AgreeOnErrors(resumeSources[0].Restore(_model, resume), "restoring the backup", _cancellationToken);
             }
 
-            _model.Flat.SetTailLength(Single ? 0 : _statistics.TailLength);
+            // With replicas the gradient buffer's tail carries the step's statistics and, for batch norm, the moving
+            // statistics to average: one all-reduce per step.
+            var bufferLength = (int)(_model.Flat.Buffers?.numel() ?? 0);
+            _model.Flat.SetTailLength(Single ? 0 : _statistics.TailLength + bufferLength);
             _model.Flat.BindGradients();
             _tail = Single ? null : _statistics.Bind(_model.Flat.Tail);
+            _bufferTail = Single || bufferLength == 0 ? null : _model.Flat.Tail.narrow(0, _statistics.TailLength, bufferLength);
             _model.StopTraining = false;
             _model.Module.train();
             callbacks.OnTrainBegin(TrainingLogs.Empty);
@@ -221,6 +226,7 @@ internal sealed partial class FitLoop : IDisposable
     public void Dispose()
     {
         _tail?.Dispose();
+        _bufferTail?.Dispose();
         _statistics.Dispose();
         _watch.Dispose();
         _globalCountScalar?.Dispose();

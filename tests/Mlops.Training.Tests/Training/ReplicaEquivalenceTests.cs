@@ -142,6 +142,9 @@ public class ReplicaEquivalenceTests
 
         Assert.True(buffers[0].Buffers.eq(buffers[1].Buffers).all().item<bool>());
         Assert.True(buffers[0].Parameters.eq(buffers[1].Parameters).all().item<bool>());
+
+        // They ride in the gradients' all-reduce: still one collective per step (4 steps x 2 epochs).
+        Assert.Equal(8, group.AllReduceCalls);
     }
 
     [Fact]
