@@ -197,9 +197,11 @@ internal sealed unsafe class RingLink : IDisposable
             {
                 // Read what the previous rank still sends for a moment, so closing does not reset its connection
                 // before it has read our abort frame.
+                // Bounded in total too: a peer that keeps streaming must not hold this rank's exit.
                 _previous.ReceiveTimeout = 200;
                 Span<byte> sink = stackalloc byte[4096];
-                while (_previous.Receive(sink) > 0)
+                var until = Environment.TickCount64 + AbortLinger;
+                while (_previous.Receive(sink) > 0 && Environment.TickCount64 < until)
                 {
                 }
             }

@@ -20,6 +20,7 @@ namespace Mlops.Training.Distributed.Collectives;
 public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 {
     private const int HelloMagic = 0x4D4C5247;
+    private static readonly TimeSpan ConnectAttempt = TimeSpan.FromSeconds(2);
     private readonly RingLink? _link;
     private readonly RendezvousServer? _server;
     private readonly ILogger _logger;
@@ -228,15 +229,13 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         var started = clock.GetTimestamp();
         while (true)
         {
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var left = timeout - clock.GetElapsedTime(started);
             try
             {
-                socket.Connect(endPoint);
-                return socket;
+                return ConnectWithin(endPoint, left > ConnectAttempt ? ConnectAttempt : left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
             }
             catch (SocketException ex)
             {
-                socket.Dispose();
                 if (clock.GetElapsedTime(started) > timeout)
                 {
                     throw new CollectiveTimeoutException($"Rank {rank} could not connect to rank {next} at {endPoint} within {timeout.TotalSeconds:0.#} s: {ex.Message}.", rank, next, null, [next], ex);
@@ -245,6 +244,44 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 
             cancellationToken.ThrowIfCancellationRequested();
             Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>
+    /// A connect that gives up after <paramref name="limit"/>: a plain blocking connect to a host that drops packets
+    /// waits for the kernel's SYN retries (about two minutes). The socket stays a synchronous one for the ring.
+    /// </summary>
+    private static Socket ConnectWithin(IPEndPoint endPoint, TimeSpan limit)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Blocking = false;
+            try
+            {
+                socket.Connect(endPoint);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                if (!socket.Poll(limit, SelectMode.SelectWrite))
+                {
+                    throw new SocketException((int)SocketError.TimedOut);
+                }
+
+                var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                if (error != SocketError.Success)
+                {
+                    throw new SocketException((int)error);
+                }
+            }
+
+            socket.Blocking = true;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 }

@@ -12,10 +12,10 @@ public class ProcessRingTests
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public void EveryCollectiveIsCorrectAcrossProcesses(int worldSize)
+    public async Task EveryCollectiveIsCorrectAcrossProcesses(int worldSize)
     {
         using var workers = new WorkerProcesses("sweep", worldSize, Enumerable.Range(0, worldSize), timeoutMs: 20_000);
-        foreach (var (rank, (exitCode, output, error)) in workers.WaitAll(ProcessTimeout))
+        foreach (var (rank, (exitCode, output, error)) in await workers.WaitAllAsync(ProcessTimeout))
         {
             Assert.True(exitCode == 0, $"rank {rank} exited with {exitCode}: {output}{error}");
             Assert.Contains($"OK rank {rank}", output, StringComparison.Ordinal);
@@ -23,10 +23,10 @@ public class ProcessRingTests
     }
 
     [Fact]
-    public void ARankWithADifferentSizeIsNamedOnEveryRank()
+    public async Task ARankWithADifferentSizeIsNamedOnEveryRank()
     {
         using var workers = new WorkerProcesses("mismatch", 3, Enumerable.Range(0, 3), timeoutMs: 5000);
-        foreach (var (rank, (exitCode, _, error)) in workers.WaitAll(ProcessTimeout))
+        foreach (var (rank, (exitCode, _, error)) in await workers.WaitAllAsync(ProcessTimeout))
         {
             Assert.Equal(1, exitCode);
             Assert.Contains("ERROR CollectiveMismatchException", error, StringComparison.Ordinal);
@@ -35,11 +35,11 @@ public class ProcessRingTests
     }
 
     [Fact]
-    public void ARankThatNeverStartsIsNamedWithinTheTimeout()
+    public async Task ARankThatNeverStartsIsNamedWithinTheTimeout()
     {
         var watch = Stopwatch.StartNew();
         using var workers = new WorkerProcesses("sweep", 3, [0, 2], timeoutMs: 2000, connectTimeoutMs: 2000);
-        foreach (var (rank, (exitCode, _, error)) in workers.WaitAll(ProcessTimeout))
+        foreach (var (rank, (exitCode, _, error)) in await workers.WaitAllAsync(ProcessTimeout))
         {
             Assert.Equal(1, exitCode);
             Assert.Contains("ERROR CollectiveTimeoutException", error, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public class ProcessRingTests
         }
 
         workers.ProcessOf(1).Kill();
-        var results = workers.WaitAll(ProcessTimeout);
+        var results = await workers.WaitAllAsync(ProcessTimeout);
         foreach (var rank in new[] { 0, 2 })
         {
             var (exitCode, _, error) = results[rank];

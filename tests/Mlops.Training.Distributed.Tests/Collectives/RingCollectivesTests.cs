@@ -53,7 +53,7 @@ public class RingCollectivesTests
             tasks.Add(comm.BarrierAsync());
             var block = new int[2];
             tasks.Add(comm.ReduceScatterAsync(new ReadOnlyMemory<int>([1, 2, 3, 4, 5, 6]), block.AsMemory()));
-            Task.WaitAll([.. tasks]);
+            Assert.True(Task.WaitAll([.. tasks], TimeSpan.FromSeconds(30)), "queued collectives did not finish");
             for (var k = 0; k < buffers.Length; k++)
             {
                 Assert.All(buffers[k], v => Assert.Equal((3 * k) + 3, v));

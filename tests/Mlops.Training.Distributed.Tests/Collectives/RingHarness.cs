@@ -29,6 +29,7 @@ internal static class RingHarness
     {
         var port = FreePort();
         var errors = new Exception?[worldSize];
+        // Background threads: a rank that hangs fails the test below and must not keep the test host alive after it.
         var threads = Enumerable.Range(0, worldSize).Select(rank => new Thread(() =>
         {
             try
@@ -40,7 +41,11 @@ internal static class RingHarness
             {
                 errors[rank] = ex;
             }
-        })).ToList();
+        })
+        {
+            IsBackground = true,
+            Name = $"ring-rank-{rank}",
+        }).ToList();
         threads.ForEach(t => t.Start());
         foreach (var thread in threads)
         {
