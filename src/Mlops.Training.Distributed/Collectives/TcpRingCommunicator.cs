@@ -20,12 +20,12 @@ namespace Mlops.Training.Distributed.Collectives;
 public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 {
     private const int HelloMagic = 0x4D4C5247;
+    private const int HelloBytes = 24;
     private static readonly TimeSpan ConnectAttempt = TimeSpan.FromSeconds(2);
     private readonly RingLink? _link;
     private readonly RendezvousServer? _server;
     private readonly ILogger _logger;
     private readonly int _pieceBytes;
-    private readonly int _inlineBytes;
     private readonly byte[] _scratch;
     private nint _work;
     private long _workBytes;
@@ -39,12 +39,17 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         _link = link;
         _logger = logger;
         _pieceBytes = options.PieceBytes;
-        _inlineBytes = options.InlineBytes;
         _scratch = GC.AllocateUninitializedArray<byte>(options.PieceBytes, pinned: true);
     }
 
     /// <inheritdoc />
     public override string Backend => "tcp-ring";
+
+    /// <summary>
+    /// How this rank's ring bytes travel: "shared-memory" (both neighbours on this host, see
+    /// <see cref="DistributedTrainingOptions.SharedMemory"/>), "tcp", "mixed" (one of each), or "none" for one rank.
+    /// </summary>
+    public string Transport => _link?.Transport ?? "none";
 
     /// <summary>The cluster this communicator connects.</summary>
     public ClusterSpec Spec { get; }
@@ -167,11 +172,13 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         try
         {
             toNext = ConnectWithRetry(nextEndPoint, rank, next, options.ConnectTimeout, clock, cancellationToken);
-            Span<byte> hello = stackalloc byte[20];
+            var sharedMemory = options.SharedMemory && SharedMemoryPipe.IsSupported;
+            Span<byte> hello = stackalloc byte[HelloBytes];
             BinaryPrimitives.WriteInt32LittleEndian(hello, HelloMagic);
             BinaryPrimitives.WriteInt64LittleEndian(hello[4..], spec.Generation);
             BinaryPrimitives.WriteInt32LittleEndian(hello[12..], rank);
             BinaryPrimitives.WriteInt32LittleEndian(hello[16..], n);
+            BinaryPrimitives.WriteInt32LittleEndian(hello[20..], sharedMemory ? 1 : 0);
             toNext.Send(hello);
 
             using (var accept = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -189,18 +196,8 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 
             fromPrevious.NoDelay = true;
             fromPrevious.ReceiveTimeout = (int)Math.Min(int.MaxValue, options.ConnectTimeout.TotalMilliseconds);
-            Span<byte> theirs = stackalloc byte[20];
-            var read = 0;
-            while (read < theirs.Length)
-            {
-                var got = fromPrevious.Receive(theirs[read..]);
-                if (got == 0)
-                {
-                    throw new CollectivePeerLostException($"Rank {previous} closed its ring connection to rank {rank} while joining.", rank, previous, null);
-                }
-
-                read += got;
-            }
+            Span<byte> theirs = stackalloc byte[HelloBytes];
+            ReceiveExactly(fromPrevious, theirs, rank, previous);
 
             var (magic, generation, theirRank, theirWorld) = (BinaryPrimitives.ReadInt32LittleEndian(theirs), BinaryPrimitives.ReadInt64LittleEndian(theirs[4..]), BinaryPrimitives.ReadInt32LittleEndian(theirs[12..]), BinaryPrimitives.ReadInt32LittleEndian(theirs[16..]));
             if (magic != HelloMagic || generation != spec.Generation || theirRank != previous || theirWorld != n)
@@ -208,7 +205,9 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
                 throw new CollectiveException($"Rank {rank} expected rank {previous} of generation {spec.Generation} (world size {n}) to connect, but a peer claiming rank {theirRank} of generation {generation} (world size {theirWorld}) did; a process of another attempt is still running.", rank, theirRank, null);
             }
 
-            return new RingLink(toNext, fromPrevious, rank, n, options.CollectiveTimeout, options.PieceBytes);
+            toNext.ReceiveTimeout = fromPrevious.ReceiveTimeout;
+            var (outgoing, incoming) = NegotiateSharedMemory(toNext, fromPrevious, sharedMemory, BinaryPrimitives.ReadInt32LittleEndian(theirs[20..]) == 1, options, rank, next, previous);
+            return new RingLink(toNext, fromPrevious, outgoing, incoming, rank, n, options.CollectiveTimeout, options.PieceBytes, options.InlineBytes);
         }
         catch (SocketException ex)
         {

@@ -8,13 +8,14 @@ public class ProcessRingTests
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(40);
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public async Task EveryCollectiveIsCorrectAcrossProcesses(int worldSize)
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    [InlineData(3, false)]
+    public async Task EveryCollectiveIsCorrectAcrossProcesses(int worldSize, bool sharedMemory)
     {
-        using var workers = new WorkerProcesses("sweep", worldSize, Enumerable.Range(0, worldSize), timeoutMs: 20_000);
+        using var workers = new WorkerProcesses("sweep", worldSize, Enumerable.Range(0, worldSize), timeoutMs: 20_000, sharedMemory: sharedMemory);
         foreach (var (rank, (exitCode, output, error)) in await workers.WaitAllAsync(ProcessTimeout))
         {
             Assert.True(exitCode == 0, $"rank {rank} exited with {exitCode}: {output}{error}");
@@ -49,10 +50,13 @@ public class ProcessRingTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }
 
-    [Fact]
-    public async Task ARankKilledMidCollectiveIsNamedOnTheOthers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ARankKilledMidCollectiveIsNamedOnTheOthers(bool sharedMemory)
     {
-        using var workers = new WorkerProcesses("loop", 3, Enumerable.Range(0, 3), timeoutMs: 3000);
+        // Shared memory: a killed process leaves its pipe as it was; its closed TCP connection is what the others see.
+        using var workers = new WorkerProcesses("loop", 3, Enumerable.Range(0, 3), timeoutMs: 3000, sharedMemory: sharedMemory);
         var watch = Stopwatch.StartNew();
         while (!workers.OutputOf(1).Contains("READY", StringComparison.Ordinal))
         {

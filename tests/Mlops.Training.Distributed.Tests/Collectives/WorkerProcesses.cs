@@ -19,14 +19,14 @@ internal sealed class WorkerProcesses : IDisposable
         }
     }
 
-    public WorkerProcesses(string mode, int worldSize, IEnumerable<int> ranks, int timeoutMs, int connectTimeoutMs = 20_000)
+    public WorkerProcesses(string mode, int worldSize, IEnumerable<int> ranks, int timeoutMs, int connectTimeoutMs = 20_000, bool sharedMemory = true)
     {
         var port = RingHarness.FreePort();
         try
         {
             foreach (var rank in ranks)
             {
-                Start(mode, worldSize, rank, port, timeoutMs, connectTimeoutMs);
+                Start(mode, worldSize, rank, port, timeoutMs, connectTimeoutMs, sharedMemory);
             }
         }
         catch
@@ -37,7 +37,7 @@ internal sealed class WorkerProcesses : IDisposable
         }
     }
 
-    private void Start(string mode, int worldSize, int rank, int port, int timeoutMs, int connectTimeoutMs)
+    private void Start(string mode, int worldSize, int rank, int port, int timeoutMs, int connectTimeoutMs, bool sharedMemory)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add(WorkerPath);
@@ -51,6 +51,7 @@ internal sealed class WorkerProcesses : IDisposable
         start.Environment["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["MLOPS_TEST_TIMEOUT_MS"] = timeoutMs.ToString(CultureInfo.InvariantCulture);
         start.Environment["MLOPS_TEST_CONNECT_TIMEOUT_MS"] = connectTimeoutMs.ToString(CultureInfo.InvariantCulture);
+        start.Environment["MLOPS_TEST_SHARED_MEMORY"] = sharedMemory ? "1" : "0";
         var process = new Process { StartInfo = start };
         var output = new StringBuilder();
         var error = new StringBuilder();
