@@ -14,8 +14,10 @@ namespace Mlops.Training.Distributed.Collectives;
 /// Collectives on host memory over TCP, the embedded default backend. All-reduce is the bandwidth-optimal ring
 /// (reduce-scatter then all-gather, each rank sending 2(n−1)/n of the buffer), cut into pieces that are pipelined: a
 /// sender thread sends piece k while the calling thread receives and reduces piece k+1. Small collectives send from the
-/// calling thread for latency. Buffers are reused across calls. Every piece carries the call's fingerprint; a rank that
-/// crashes, stalls or calls something else makes every rank fail with an error naming it, within the timeout.
+/// calling thread for latency. Neighbours on the same host move the bytes through shared memory pipes instead of TCP
+/// loopback (see <see cref="DistributedTrainingOptions.SharedMemory"/>). Buffers are reused across calls. Every piece
+/// carries the call's fingerprint; a rank that crashes, stalls or calls something else makes every rank fail with an
+/// error naming it, within the timeout.
 /// </summary>
 public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 {
