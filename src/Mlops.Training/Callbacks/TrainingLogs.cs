@@ -57,6 +57,15 @@ public sealed class TrainingLogs : IReadOnlyDictionary<string, double>
     /// <inheritdoc />
     public override string ToString() => string.Join(" - ", Values.Select(pair => $"{pair.Key}: {pair.Value:0.0000}"));
 
+    /// <summary>Forgets computed values so the next access computes them again (lazy logs only).</summary>
+    internal void Invalidate()
+    {
+        if (_source is not null)
+        {
+            _values = null;
+        }
+    }
+
     /// <summary>Values computed on first access.</summary>
     internal static TrainingLogs Lazy(Func<IReadOnlyDictionary<string, double>> source) => new(null, source);
 }

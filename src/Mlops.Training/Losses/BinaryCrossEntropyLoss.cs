@@ -40,8 +40,8 @@ internal sealed class BinaryCrossEntropyLoss : Loss
         }
 
         // A per-example loss is the mean over the outputs: a sum over a batch divides by the output width.
-        var width = predictions.dim() == 2 ? predictions.shape[1] : 1;
-        if (divideByWidth && width > 1)
+        var width = divideByWidth && predictions.dim() == 2 ? predictions.shape[1] : 1;
+        if (width > 1)
         {
             using (loss)
             {

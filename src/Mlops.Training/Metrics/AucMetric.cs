@@ -48,7 +48,7 @@ internal sealed class AucMetric : Metric
         using var falsePositives = aboveByThreshold.mv(negativeValues);
         using var positives = positiveValues.sum().unsqueeze(0);
         using var all = cat([truePositives, falsePositives, positives]);
-        state.add_(all);
+        state.add_(all, Scalars.One);
     }
 
     internal override double Result(ReadOnlySpan<double> state, double examples)

@@ -29,7 +29,7 @@ internal sealed class BinaryAccuracyMetric : Metric
         using var above = predictions.gt(_thresholdScalar);
         using var matches = above.eq(labels);
         using var count = matches.sum();
-        state.add_(count);
+        state.add_(count, Scalars.One);
     }
 
     // Every output of every example counts: Keras averages over the outputs too.

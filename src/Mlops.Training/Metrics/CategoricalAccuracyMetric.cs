@@ -23,7 +23,7 @@ internal sealed class CategoricalAccuracyMetric : Metric
         using var actual = _sparse ? (labels.dim() == 2 ? labels.squeeze(1) : labels.alias()) : labels.argmax(1);
         using var matches = predicted.eq(actual);
         using var count = matches.sum();
-        state.add_(count);
+        state.add_(count, Scalars.One);
     }
 
     internal override double Result(ReadOnlySpan<double> state, double examples) => examples == 0 ? 0 : state[0] / examples;

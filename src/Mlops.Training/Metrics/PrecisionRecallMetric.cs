@@ -29,7 +29,7 @@ internal sealed class PrecisionRecallMetric : Metric
         using var truePositives = both.sum();
         using var positives = (_precision ? predicted : actual).sum();
         using var stacked = stack([truePositives, positives]);
-        state.add_(stacked);
+        state.add_(stacked, Scalars.One);
     }
 
     internal override double Result(ReadOnlySpan<double> state, double examples) => state[1] == 0 ? 0 : state[0] / state[1];

@@ -27,7 +27,7 @@ internal sealed class RegressionErrorMetric : Metric
             total.div_(width);
         }
 
-        state.add_(total);
+        state.add_(total, Scalars.One);
     }
 
     internal override double Result(ReadOnlySpan<double> state, double examples) => examples == 0 ? 0 : state[0] / examples;

@@ -19,6 +19,7 @@ internal sealed class FlatParameters : IDisposable
     private readonly List<Entry> _parameters = [];
     private readonly List<Entry> _buffers = [];
     private readonly List<Tensor> _views = [];
+    private readonly List<Tensor> _gradientViews = [];
     private Tensor _gradients;
     private Tensor _parameterGradients;
     private Tensor _tail;
@@ -114,11 +115,17 @@ internal sealed class FlatParameters : IDisposable
     /// </summary>
     public void BindGradients()
     {
+        foreach (var view in _gradientViews)
+        {
+            view.Dispose();
+        }
+
+        _gradientViews.Clear();
         foreach (var entry in _parameters)
         {
             var view = _parameterGradients.narrow(0, entry.Offset, entry.Length).view(entry.Shape);
             entry.Tensor.grad = view;
-            _views.Add(view);
+            _gradientViews.Add(view);
         }
     }
 
@@ -127,7 +134,7 @@ internal sealed class FlatParameters : IDisposable
 
     public void Dispose()
     {
-        foreach (var view in _views)
+        foreach (var view in _views.Concat(_gradientViews))
         {
             view.Dispose();
         }

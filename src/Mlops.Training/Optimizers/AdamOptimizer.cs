@@ -88,7 +88,7 @@ internal sealed class AdamOptimizer : Optimizer
 
         using var root = Math.Sqrt(correction2).ToScalar();
         using var denominator = second.sqrt();
-        denominator.div_(root).add_(_epsilonScalar);
+        denominator.div_(root).add_(_epsilonScalar, Scalars.One);
         using var stepSize = (-learningRate / correction1).ToScalar();
         values.addcdiv_(_first, denominator, stepSize);
     }

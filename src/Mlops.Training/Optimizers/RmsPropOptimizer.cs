@@ -72,11 +72,11 @@ internal sealed class RmsPropOptimizer : Optimizer
         {
             using var minusOne = (-1.0).ToScalar();
             _average.mul_(rho).add_(gradients, oneMinusRho);
-            denominator = _square.addcmul(_average, _average, minusOne).sqrt_().add_(epsilon);
+            denominator = _square.addcmul(_average, _average, minusOne).sqrt_().add_(epsilon, Scalars.One);
         }
         else
         {
-            denominator = _square.sqrt().add_(epsilon);
+            denominator = _square.sqrt().add_(epsilon, Scalars.One);
         }
 
         using (denominator)

@@ -49,7 +49,7 @@ internal sealed class SgdOptimizer : Optimizer
         if (_buffer is not null)
         {
             using var momentum = _momentum.ToScalar();
-            _buffer.mul_(momentum).add_(gradients);
+            _buffer.mul_(momentum).add_(gradients, Scalars.One);
             if (_nesterov)
             {
                 gradients.add_(_buffer, momentum);

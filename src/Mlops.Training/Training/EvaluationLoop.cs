@@ -41,6 +41,7 @@ internal sealed class EvaluationLoop
         {
             _model.Module.eval();
             using var stream = new BatchStream(_dataset, readContext, DatasetPosition.Start, null, _cancellationToken);
+            var batchLogs = TrainingLogs.Lazy(() => statistics.Logs(statistics.Read()));
             long step = 0;
             while (_steps is null || step < _steps)
             {
@@ -51,7 +52,7 @@ internal sealed class EvaluationLoop
                     break;
                 }
 
-                error = InputChecks.CheckBatch(_model, loss, batch, "evaluation dataset", $"{stage}, step {step + 1}");
+                error = InputChecks.CheckBatch(_model, loss, batch, "evaluation dataset", new StepLocation(0, step, stage));
                 if (error is not null)
                 {
                     break;
@@ -68,7 +69,8 @@ internal sealed class EvaluationLoop
                 }
 
                 step++;
-                _callbacks?.OnTestBatchEnd(step - 1, TrainingLogs.Lazy(() => statistics.Logs(statistics.Read())));
+                batchLogs.Invalidate();
+                _callbacks?.OnTestBatchEnd(step - 1, batchLogs);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not ReplicaFailedException)

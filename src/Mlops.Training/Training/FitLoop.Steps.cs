@@ -18,7 +18,7 @@ internal sealed partial class FitLoop
         }
 
         using var scope = NewDisposeScope();
-        if (InputChecks.CheckBatch(_model, _loss, batch, "training dataset", Where(epoch, step)) is { } problem)
+        if (InputChecks.CheckBatch(_model, _loss, batch, "training dataset", new StepLocation(epoch, step)) is { } problem)
         {
             _context.AgreeOnErrors(problem, "training", _cancellationToken);
         }
@@ -41,7 +41,7 @@ internal sealed partial class FitLoop
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not ReplicaFailedException)
         {
-            _context.AgreeOnErrors($"{Where(epoch, step)}: {ex.Message}", "training", _cancellationToken);
+            _context.AgreeOnErrors($"{new StepLocation(epoch, step)}: {ex.Message}", "training", _cancellationToken);
             throw;
         }
 
@@ -75,7 +75,7 @@ internal sealed partial class FitLoop
         using var scope = NewDisposeScope();
         var flat = _model.Flat;
         var tail = _tail!;
-        var where = Where(epoch, step);
+        var where = new StepLocation(epoch, step);
         flat.ZeroGradients();
         var count = batch?.Count ?? 0;
         var localError = batch is null ? null : InputChecks.CheckBatch(_model, _loss, batch, "training dataset", where);

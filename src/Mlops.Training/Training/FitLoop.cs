@@ -117,6 +117,7 @@ internal sealed partial class FitLoop : IDisposable
                 _state.StepInEpoch = firstStep;
                 _statistics.Reset();
                 callbacks.OnEpochBegin(epoch);
+                // One lazy logs object per epoch, invalidated after each step: nothing is allocated per step.
                 var batchLogs = TrainingLogs.Lazy(() => _statistics.Logs(_statistics.Read()));
                 var step = firstStep;
                 var ranOut = false;
@@ -142,7 +143,7 @@ internal sealed partial class FitLoop : IDisposable
                     step++;
                     _state.StepInEpoch = step;
                     trainedAny = true;
-                    batchLogs = TrainingLogs.Lazy(() => _statistics.Logs(_statistics.Read()));
+                    batchLogs.Invalidate();
                     callbacks.OnTrainBatchEnd(step - 1, batchLogs);
                     if (_model.StopTraining)
                     {
@@ -238,7 +239,7 @@ internal sealed partial class FitLoop : IDisposable
         try
         {
             var first = stream.Read();
-            var error = first is null ? null : InputChecks.CheckBatch(_model, _loss, first, "training dataset", Where(epoch, step));
+            var error = first is null ? null : InputChecks.CheckBatch(_model, _loss, first, "training dataset", new StepLocation(epoch, step));
             return (stream, first, error);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -261,8 +262,6 @@ internal sealed partial class FitLoop : IDisposable
         }
     }
 
-    private static string Where(int epoch, long step) => $"epoch {epoch + 1}, step {step + 1}";
-
     private void ThrowNonFinite(int epoch, long step) =>
-        _context.AgreeOnErrors($"the loss is NaN or infinite at {Where(epoch, step)}", "training", _cancellationToken);
+        _context.AgreeOnErrors($"the loss is NaN or infinite at {new StepLocation(epoch, step)}", "training", _cancellationToken);
 }

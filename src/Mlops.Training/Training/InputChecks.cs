@@ -36,7 +36,7 @@ internal static class InputChecks
         return null;
     }
 
-    public static string? CheckBatch(Model model, Loss? loss, DataBatch batch, string role, string where)
+    public static string? CheckBatch(Model model, Loss? loss, DataBatch batch, string role, StepLocation where)
     {
         var features = batch.Features;
         if (features.dim() != 2 || features.shape[1] != model.InputWidth)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,8 +38,10 @@ internal sealed class NonFiniteLossWatch : IDisposable
     {
         if (_immediate)
         {
-            var value = loss.dtype == ScalarType.Float64 ? loss.item<double>() : loss.to_type(ScalarType.Float64).item<double>();
-            return double.IsFinite(value) ? null : step;
+            // Read in place: no scalar or accessor object per step.
+            var bytes = loss.bytes;
+            var finite = bytes.Length == sizeof(double) ? double.IsFinite(MemoryMarshal.Read<double>(bytes)) : float.IsFinite(MemoryMarshal.Read<float>(bytes));
+            return finite ? null : step;
         }
 
         _slots[_filled].copy_(loss.reshape(1));

@@ -71,7 +71,7 @@ internal sealed class StepStatistics : IDisposable
     /// <summary>Adds an evaluation batch: its summed loss and metric states.</summary>
     public void AddLocalSum(Tensor lossSum, int count, Tensor predictions, Tensor labels)
     {
-        _runningLoss.add_(lossSum);
+        _runningLoss.add_(lossSum, Scalars.One);
         for (var i = 0; i < _metrics.Length; i++)
         {
             _metrics[i].Accumulate(predictions, labels, _runningMetrics[i]);
@@ -103,7 +103,7 @@ internal sealed class StepStatistics : IDisposable
     /// <summary>Adds an all-reduced step tail (global sums) to the running vector.</summary>
     public void AddReduced(TailViews tail)
     {
-        _running.add_(tail.Statistics);
+        _running.add_(tail.Statistics, Scalars.One);
         _cache = null;
     }
 

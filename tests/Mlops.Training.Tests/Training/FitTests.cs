@@ -165,4 +165,29 @@ public class FitTests
         Assert.Equal(evaluated["loss"], history["val_loss"][1], 12);
         Assert.Equal(evaluated["accuracy"], history["val_accuracy"][1], 12);
     }
+
+    [Fact]
+    public async Task Fit_async_stops_when_cancelled_between_steps()
+    {
+        var (features, labels) = TestData.Separable(64);
+        using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
+        using var cancellation = new CancellationTokenSource();
+        var cancelAfterThree = new CancelAt(cancellation, 3);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            model.FitAsync(new ArrayDataset(features, labels).Batch(8).Repeat(), epochs: 1, stepsPerEpoch: 1000, callbacks: [cancelAfterThree], verbose: 0, cancellationToken: cancellation.Token));
+
+        Assert.Equal(3, model.Optimizer!.Iterations);
+    }
+
+    private sealed class CancelAt(CancellationTokenSource source, long steps) : Mlops.Training.Callbacks.Callback
+    {
+        public override void OnTrainBatchEnd(long batch, Mlops.Training.Callbacks.TrainingLogs logs)
+        {
+            if (batch + 1 == steps)
+            {
+                source.Cancel();
+            }
+        }
+    }
 }

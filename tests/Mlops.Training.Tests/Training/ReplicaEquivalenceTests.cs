@@ -98,6 +98,67 @@ public class ReplicaEquivalenceTests
         });
     }
 
+    [Fact]
+    public void Evaluation_and_validation_combine_every_replica_share_into_the_global_result()
+    {
+        var (features, labels) = TestData.Separable(90);
+        var train = new ArrayDataset(features[..60], labels[..60]).Batch(12);
+        var validation = new ArrayDataset(features[60..], labels[60..]).Batch(6);
+        using var alone = Build();
+        var aloneHistory = alone.Fit(train, epochs: 2, validation: validation, verbose: 0);
+        var aloneResults = alone.Evaluate(validation);
+
+        var group = new ThreadReplicaGroup(3);
+        var results = group.Run(_ =>
+        {
+            using var model = Build();
+            var history = model.Fit(train, epochs: 2, validation: validation, verbose: 0);
+            return (History: history, Evaluated: model.Evaluate(validation));
+        });
+
+        foreach (var (history, evaluated) in results)
+        {
+            Assert.Equal(aloneHistory["val_loss"][1], history["val_loss"][1], 12);
+            Assert.Equal(aloneHistory["val_accuracy"][1], history["val_accuracy"][1], 12);
+            Assert.Equal(aloneResults["loss"], evaluated["loss"], 12);
+            Assert.Equal(aloneResults["accuracy"], evaluated["accuracy"], 12);
+        }
+    }
+
+    [Fact]
+    public void Batch_norm_statistics_are_averaged_so_replicas_stay_identical()
+    {
+        var (features, labels) = TestData.Separable(64);
+        var data = new ArrayDataset(features, labels).Batch(16);
+        var group = new ThreadReplicaGroup(2);
+
+        var buffers = group.Run(_ =>
+        {
+            using var model = Sequential.Input(10, ScalarType.Float64).Dense(4).BatchNorm().Activate(Activation.Relu).Dense(1, Activation.Sigmoid).Build(seed: 3)
+                .Compile(Optimizer.Adam(0.01), Loss.BinaryCrossEntropy);
+            model.Fit(data, epochs: 2, verbose: 0);
+            return (Buffers: model.Flat.Buffers!.clone(), Parameters: model.Flat.Values.clone());
+        });
+
+        Assert.True(buffers[0].Buffers.eq(buffers[1].Buffers).all().item<bool>());
+        Assert.True(buffers[0].Parameters.eq(buffers[1].Parameters).all().item<bool>());
+    }
+
+    [Fact]
+    public void A_single_replica_trains_without_any_collective()
+    {
+        var (features, labels) = TestData.Separable(64);
+        var group = new ThreadReplicaGroup(1);
+
+        group.Run(_ =>
+        {
+            using var model = Build();
+            return model.Fit(new ArrayDataset(features, labels).Batch(16), epochs: 2, verbose: 0);
+        });
+
+        Assert.Equal(0, group.AllReduceCalls);
+    }
+
     private static Model Build() =>
         Sequential.Input(10, ScalarType.Float64).Dense(6, Activation.Relu).Dense(1, Activation.Sigmoid).Build(seed: 21)
             .Compile(Optimizer.Sgd(0.1), Loss.BinaryCrossEntropyFromLogits, Metric.Accuracy);
