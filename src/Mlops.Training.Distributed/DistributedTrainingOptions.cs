@@ -38,6 +38,13 @@ public sealed class DistributedTrainingOptions
     [Range(0, 1 << 20)]
     public int InlineBytes { get; set; } = 32 << 10;
 
+    /// <summary>
+    /// Whether ranks on the same host move the ring's bytes through shared memory (<c>/dev/shm</c>, Linux) instead of
+    /// TCP loopback, as MPICH and NCCL do; TCP still joins the ranks and tells them when a neighbour dies. Ranks on
+    /// other hosts, and platforms without it, use TCP. Default true.
+    /// </summary>
+    public bool SharedMemory { get; set; } = true;
+
     /// <summary>The address rank 0's store listens on; default: loopback when MASTER_ADDR is a loopback address, else every interface.</summary>
     public string? ListenAddress { get; set; }
 

@@ -25,6 +25,7 @@ try
         ConnectTimeout = TimeSpan.FromMilliseconds(int.Parse(Environment.GetEnvironmentVariable("MLOPS_TEST_CONNECT_TIMEOUT_MS") ?? "20000", CultureInfo.InvariantCulture)),
         PieceBytes = 4096,
         InlineBytes = 1024,
+        SharedMemory = Environment.GetEnvironmentVariable("MLOPS_TEST_SHARED_MEMORY") != "0",
     };
 
     if (mode == "nccl")

@@ -14,7 +14,7 @@ namespace Mlops.Benchmarks.Collectives;
 /// bandwidth (busbw = algbw × 2(n−1)/n, as nccl-tests reports it) for 1 KB to 64 MB at 2 and 4 ranks, and in the same
 /// run the raw TCP loopback bandwidth between two processes, the bound the ring is measured against.
 /// Each size is timed <c>--repeats</c> times and the best repetition is reported (the box is shared and noisy).
-///   collectives [--ranks 2,4] [--max-mb 64] [--repeats 5] [--piece-kb 256] [--inline-kb 32]
+///   collectives [--ranks 2,4] [--max-mb 64] [--repeats 5] [--piece-kb 256] [--inline-kb 32] [--transport shm,tcp]
 /// </summary>
 public static class CollectivesBenchmark
 {
@@ -38,17 +38,18 @@ public static class CollectivesBenchmark
         var maxBytes = long.Parse(options.GetValueOrDefault("max-mb", "64"), CultureInfo.InvariantCulture) << 20;
         var repeats = int.Parse(options.GetValueOrDefault("repeats", "5"), CultureInfo.InvariantCulture);
         var forward = options.Where(o => o.Key is "piece-kb" or "inline-kb" or "max-mb" or "repeats").SelectMany(o => new[] { "--" + o.Key, o.Value }).ToArray();
+        var transports = options.GetValueOrDefault("transport", "shm,tcp").Split(',');
         Console.WriteLine($"# {Environment.ProcessorCount} cores; shared, noisy machine: compare figures of the same run only");
         var bound = Enumerable.Range(0, repeats).Max(_ => RawLoopback(1L << 30, both: false));
         var both = Enumerable.Range(0, repeats).Max(_ => RawLoopback(512L << 20, both: true));
         Console.WriteLine($"raw TCP loopback between two processes, best of {repeats}: {bound:0.00} GB/s one way; {both:0.00} GB/s per direction when both send at once");
         Console.WriteLine();
-        Console.WriteLine("ranks | size | time (us) | algbw (GB/s) | busbw (GB/s) | busbw / one-way bound | busbw / both-ways bound");
-        Console.WriteLine("---:|---:|---:|---:|---:|---:|---:");
-        foreach (var n in ranks)
+        Console.WriteLine("transport | ranks | size | time (us) | algbw (GB/s) | busbw (GB/s) | busbw / one-way bound | busbw / both-ways bound");
+        Console.WriteLine("---|---:|---:|---:|---:|---:|---:|---:");
+        foreach (var (transport, n) in transports.SelectMany(t => ranks.Select(n => (t, n))))
         {
             var port = FreePort();
-            var children = Enumerable.Range(0, n).Select(r => Start(["collectives-worker", .. forward], r, n, port)).ToList();
+            var children = Enumerable.Range(0, n).Select(r => Start(["collectives-worker", .. forward, "--transport", transport], r, n, port)).ToList();
             string? line;
             while ((line = children[0].StandardOutput.ReadLine()) is not null)
             {
@@ -57,7 +58,7 @@ public static class CollectivesBenchmark
                 var seconds = double.Parse(f[1], CultureInfo.InvariantCulture);
                 var algbw = bytes / seconds / 1e9;
                 var busbw = algbw * 2 * (n - 1) / n;
-                Console.WriteLine($"{n} | {Human(bytes)} | {seconds * 1e6:0.0} | {algbw:0.000} | {busbw:0.000} | {busbw / bound:0.00}x | {busbw / both:0.00}x");
+                Console.WriteLine($"{f[2]} | {n} | {Human(bytes)} | {seconds * 1e6:0.0} | {algbw:0.000} | {busbw:0.000} | {busbw / bound:0.00}x | {busbw / both:0.00}x");
             }
 
             foreach (var child in children)
@@ -81,6 +82,7 @@ public static class CollectivesBenchmark
         {
             PieceBytes = int.Parse(options.GetValueOrDefault("piece-kb", "256"), CultureInfo.InvariantCulture) << 10,
             InlineBytes = int.Parse(options.GetValueOrDefault("inline-kb", "32"), CultureInfo.InvariantCulture) << 10,
+            SharedMemory = options.GetValueOrDefault("transport", "shm") != "tcp",
         };
         var maxBytes = long.Parse(options.GetValueOrDefault("max-mb", "64"), CultureInfo.InvariantCulture) << 20;
         var repeats = int.Parse(options.GetValueOrDefault("repeats", "5"), CultureInfo.InvariantCulture);
@@ -115,7 +117,7 @@ public static class CollectivesBenchmark
             elapsed[0] = best;
             if (spec.Rank == 0)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes} {elapsed[0]:R}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes} {elapsed[0]:R} {comm.Transport}"));
                 Console.Out.Flush();
             }
         }

@@ -13,12 +13,19 @@ namespace Mlops.Training.Distributed.Collectives;
 internal sealed unsafe class RingLink : IDisposable
 {
     private const int AbortLinger = 2000;
+
+    // A rank sends under twice the buffer per collective and is never more than about one collective ahead of the next
+    // rank; a pipe eight times the buffer therefore always has room, and inline sends cannot block each other.
+    private const int InlinePipeFraction = 8;
     private readonly Socket _next;
     private readonly Socket _previous;
+    private readonly SharedMemoryPipe? _outgoing;
+    private readonly SharedMemoryPipe? _incoming;
     private readonly int _rank;
     private readonly int _nextRank;
     private readonly int _previousRank;
     private readonly TimeSpan _timeout;
+    private readonly int _inlineBytes;
     private readonly RingSender _sender;
     private readonly byte[] _staging;
     private readonly byte[] _headerIn = new byte[RingFrameHeader.Size];
@@ -26,10 +33,14 @@ internal sealed unsafe class RingLink : IDisposable
     private bool _threaded;
     private bool _aborted;
 
-    public RingLink(Socket next, Socket previous, int rank, int worldSize, TimeSpan timeout, int pieceBytes)
+    /// <summary>A link over the two TCP connections, with shared memory pipes carrying the bytes where the peer is on this host.</summary>
+    public RingLink(Socket next, Socket previous, SharedMemoryPipe? outgoing, SharedMemoryPipe? incoming, int rank, int worldSize, TimeSpan timeout, int pieceBytes, int inlineBytes)
     {
+        _inlineBytes = inlineBytes;
         _next = next;
         _previous = previous;
+        _outgoing = outgoing;
+        _incoming = incoming;
         _rank = rank;
         _nextRank = (rank + 1) % worldSize;
         _previousRank = (rank + worldSize - 1) % worldSize;
@@ -37,14 +48,37 @@ internal sealed unsafe class RingLink : IDisposable
         var ms = (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds);
         _previous.ReceiveTimeout = ms;
         _next.SendTimeout = ms;
+        if (_outgoing is not null)
+        {
+            _outgoing.Timeout = ms;
+        }
+
+        if (_incoming is not null)
+        {
+            _incoming.Timeout = ms;
+        }
+
         _staging = GC.AllocateUninitializedArray<byte>(RingFrameHeader.Size + pieceBytes, pinned: true);
-        _sender = new RingSender(next, rank);
+        _sender = new RingSender(next, outgoing, rank);
     }
 
     public int PreviousRank => _previousRank;
 
-    /// <summary>Starts a collective: threaded sends for large ones, inline sends for small ones (lower latency).</summary>
-    public void Begin(bool threaded) => _threaded = threaded;
+    /// <summary>"shared-memory" when both directions use shared memory pipes, "tcp" when neither does, else "mixed".</summary>
+    public string Transport => (_outgoing, _incoming) switch
+    {
+        (not null, not null) => "shared-memory",
+        (null, null) => "tcp",
+        _ => "mixed",
+    };
+
+    /// <summary>
+    /// Starts a collective over a buffer of <paramref name="totalBytes"/>: inline sends (lower latency) for small ones,
+    /// and over shared memory for any whose data fits the pipe many times over, since then a send never waits for
+    /// room while the ranks wait on each other; threaded sends otherwise, so sends overlap receives.
+    /// </summary>
+    public void Begin(long totalBytes) =>
+        _threaded = totalBytes > _inlineBytes && (_outgoing is null || totalBytes > _outgoing.Capacity / InlinePipeFraction);
 
     public void Send(in CollectiveCall call, nint payload, int length)
     {
@@ -52,6 +86,24 @@ internal sealed unsafe class RingLink : IDisposable
         if (_threaded)
         {
             _sender.Enqueue(header, payload);
+            return;
+        }
+
+        if (_outgoing is not null)
+        {
+            // Shared memory: the header and the payload go straight into the pipe, no staging copy.
+            Span<byte> frame = stackalloc byte[RingFrameHeader.Size];
+            header.Write(frame);
+            try
+            {
+                _outgoing.Write(frame);
+                _outgoing.Write(new ReadOnlySpan<byte>((void*)payload, length));
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                throw SendFailed(call, ex);
+            }
+
             return;
         }
 
@@ -159,6 +211,7 @@ internal sealed unsafe class RingLink : IDisposable
                     if (!_sender.WaitDrained(TimeSpan.FromMilliseconds(Math.Min(AbortLinger, _timeout.TotalMilliseconds))))
                     {
                         // The next rank does not read: break the send so the sender thread lets go of the caller's memory.
+                        _outgoing?.Close();
                         _next.Shutdown(SocketShutdown.Both);
                     }
                 }
@@ -176,6 +229,8 @@ internal sealed unsafe class RingLink : IDisposable
     public void Cancel()
     {
         _aborted = true;
+        _incoming?.Close();
+        _outgoing?.Close();
         try
         {
             _previous.Shutdown(SocketShutdown.Both);
@@ -192,14 +247,23 @@ internal sealed unsafe class RingLink : IDisposable
         _sender.Dispose();
         try
         {
+            // The end of this rank's stream: the next rank's reads return 0 (a graceful close, not a reset).
+            _outgoing?.Close();
             _next.Shutdown(SocketShutdown.Send);
             if (_aborted)
             {
                 // Read what the previous rank still sends for a moment, so closing does not reset its connection
-                // before it has read our abort frame.
+                // before it has read our abort frame. Bounded in total too: a peer that keeps streaming must not hold
+                // this rank's exit.
                 _previous.ReceiveTimeout = 200;
+                if (_incoming is not null)
+                {
+                    _incoming.Timeout = 200;
+                }
+
                 Span<byte> sink = stackalloc byte[4096];
-                while (_previous.Receive(sink) > 0)
+                var until = Environment.TickCount64 + AbortLinger;
+                while (ReceiveSome(sink) > 0 && Environment.TickCount64 < until)
                 {
                 }
             }
@@ -211,6 +275,8 @@ internal sealed unsafe class RingLink : IDisposable
 
         _next.Dispose();
         _previous.Dispose();
+        _outgoing?.Dispose();
+        _incoming?.Dispose();
     }
 
     // Abort payload: kind, faulty rank, origin rank, then for a mismatch the origin's call and its predecessor's call
@@ -297,7 +363,7 @@ internal sealed unsafe class RingLink : IDisposable
         {
             while (buffer.Length > 0)
             {
-                var n = _previous.Receive(buffer);
+                var n = ReceiveSome(buffer);
                 if (n == 0)
                 {
                     throw new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_previousRank} in collective {call}: rank {_previousRank} closed it (exited or crashed).", _rank, _previousRank, call);
@@ -321,8 +387,16 @@ internal sealed unsafe class RingLink : IDisposable
         }
     }
 
+    private int ReceiveSome(Span<byte> buffer) => _incoming?.Read(buffer) ?? _previous.Receive(buffer);
+
     private void SendAll(ReadOnlySpan<byte> data)
     {
+        if (_outgoing is not null)
+        {
+            _outgoing.Write(data);
+            return;
+        }
+
         while (data.Length > 0)
         {
             data = data[_next.Send(data)..];

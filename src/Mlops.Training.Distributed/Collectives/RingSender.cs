@@ -10,6 +10,7 @@ namespace Mlops.Training.Distributed.Collectives;
 internal sealed unsafe class RingSender : IDisposable
 {
     private readonly Socket _socket;
+    private readonly SharedMemoryPipe? _pipe;
     private readonly Thread _thread;
     private readonly object _lock = new();
     private readonly Queue<Item> _queue = new();
@@ -19,9 +20,10 @@ internal sealed unsafe class RingSender : IDisposable
     private Exception? _error;
     private bool _stopping;
 
-    public RingSender(Socket socket, int rank)
+    public RingSender(Socket socket, SharedMemoryPipe? pipe, int rank)
     {
         _socket = socket;
+        _pipe = pipe;
         _thread = new Thread(Loop) { IsBackground = true, Name = $"mlops-ring-send-{rank}" };
         _thread.Start();
     }
@@ -138,6 +140,12 @@ internal sealed unsafe class RingSender : IDisposable
 
     private void SendAll(ReadOnlySpan<byte> data)
     {
+        if (_pipe is not null)
+        {
+            _pipe.Write(data);
+            return;
+        }
+
         while (data.Length > 0)
         {
             var sent = _socket.Send(data);

@@ -20,7 +20,7 @@ public sealed unsafe partial class TcpRingCommunicator
         var c = call;
         Guard(c, cancellationToken, () =>
         {
-            _link.Begin(threaded: c.Count * size > _inlineBytes);
+            _link.Begin(c.Count * size);
             ReduceScatterPhase(c, (byte*)receive, c.Count, size, shift: 0, continueToAllGather: true);
             AllGatherPhase(c, (byte*)receive, c.Count, size, owned: Mod(Rank + 1), alreadySent: true);
             _link.Finish(c);
@@ -46,7 +46,7 @@ public sealed unsafe partial class TcpRingCommunicator
         Buffer.MemoryCopy((void*)send, w, total, total);
         Guard(c, cancellationToken, () =>
         {
-            _link.Begin(threaded: total > _inlineBytes);
+            _link.Begin(total);
             ReduceScatterPhase(c, w, c.Count * WorldSize, size, shift: -1, continueToAllGather: false);
             _link.Finish(c);
         });
@@ -72,7 +72,7 @@ public sealed unsafe partial class TcpRingCommunicator
         var c = call;
         Guard(c, cancellationToken, () =>
         {
-            _link.Begin(threaded: blockBytes * WorldSize > _inlineBytes);
+            _link.Begin(blockBytes * WorldSize);
             AllGatherPhase(c, (byte*)receive, c.Count * WorldSize, size, owned: Rank, alreadySent: false);
             _link.Finish(c);
         });
@@ -92,7 +92,7 @@ public sealed unsafe partial class TcpRingCommunicator
         {
             // A pipelined chain root → root+1 → … → root−1; the last rank acknowledges to the root, so the root too
             // learns of a rank that called something else.
-            _link.Begin(threaded: c.Count * size > _inlineBytes);
+            _link.Begin(c.Count * size);
             var position = Mod(Rank - c.Root);
             var data = (byte*)buffer;
             var pieceElements = _pieceBytes / size;
@@ -141,7 +141,7 @@ public sealed unsafe partial class TcpRingCommunicator
         var c = call;
         Guard(c, cancellationToken, () =>
         {
-            _link.Begin(threaded: false);
+            _link.Begin(0);
             ReduceScatterPhase(c, null, 0, 4, shift: 0, continueToAllGather: false);
         });
     }

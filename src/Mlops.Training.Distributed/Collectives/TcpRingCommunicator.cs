@@ -14,17 +14,20 @@ namespace Mlops.Training.Distributed.Collectives;
 /// Collectives on host memory over TCP, the embedded default backend. All-reduce is the bandwidth-optimal ring
 /// (reduce-scatter then all-gather, each rank sending 2(n−1)/n of the buffer), cut into pieces that are pipelined: a
 /// sender thread sends piece k while the calling thread receives and reduces piece k+1. Small collectives send from the
-/// calling thread for latency. Buffers are reused across calls. Every piece carries the call's fingerprint; a rank that
-/// crashes, stalls or calls something else makes every rank fail with an error naming it, within the timeout.
+/// calling thread for latency. Neighbours on the same host move the bytes through shared memory pipes instead of TCP
+/// loopback (see <see cref="DistributedTrainingOptions.SharedMemory"/>). Buffers are reused across calls. Every piece
+/// carries the call's fingerprint; a rank that crashes, stalls or calls something else makes every rank fail with an
+/// error naming it, within the timeout.
 /// </summary>
 public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 {
     private const int HelloMagic = 0x4D4C5247;
+    private const int HelloBytes = 24;
+    private static readonly TimeSpan ConnectAttempt = TimeSpan.FromSeconds(2);
     private readonly RingLink? _link;
     private readonly RendezvousServer? _server;
     private readonly ILogger _logger;
     private readonly int _pieceBytes;
-    private readonly int _inlineBytes;
     private readonly byte[] _scratch;
     private nint _work;
     private long _workBytes;
@@ -38,12 +41,17 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         _link = link;
         _logger = logger;
         _pieceBytes = options.PieceBytes;
-        _inlineBytes = options.InlineBytes;
         _scratch = GC.AllocateUninitializedArray<byte>(options.PieceBytes, pinned: true);
     }
 
     /// <inheritdoc />
     public override string Backend => "tcp-ring";
+
+    /// <summary>
+    /// How this rank's ring bytes travel: "shared-memory" (both neighbours on this host, see
+    /// <see cref="DistributedTrainingOptions.SharedMemory"/>), "tcp", "mixed" (one of each), or "none" for one rank.
+    /// </summary>
+    public string Transport => _link?.Transport ?? "none";
 
     /// <summary>The cluster this communicator connects.</summary>
     public ClusterSpec Spec { get; }
@@ -166,11 +174,13 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         try
         {
             toNext = ConnectWithRetry(nextEndPoint, rank, next, options.ConnectTimeout, clock, cancellationToken);
-            Span<byte> hello = stackalloc byte[20];
+            var sharedMemory = options.SharedMemory && SharedMemoryPipe.IsSupported;
+            Span<byte> hello = stackalloc byte[HelloBytes];
             BinaryPrimitives.WriteInt32LittleEndian(hello, HelloMagic);
             BinaryPrimitives.WriteInt64LittleEndian(hello[4..], spec.Generation);
             BinaryPrimitives.WriteInt32LittleEndian(hello[12..], rank);
             BinaryPrimitives.WriteInt32LittleEndian(hello[16..], n);
+            BinaryPrimitives.WriteInt32LittleEndian(hello[20..], sharedMemory ? 1 : 0);
             toNext.Send(hello);
 
             using (var accept = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -188,18 +198,8 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 
             fromPrevious.NoDelay = true;
             fromPrevious.ReceiveTimeout = (int)Math.Min(int.MaxValue, options.ConnectTimeout.TotalMilliseconds);
-            Span<byte> theirs = stackalloc byte[20];
-            var read = 0;
-            while (read < theirs.Length)
-            {
-                var got = fromPrevious.Receive(theirs[read..]);
-                if (got == 0)
-                {
-                    throw new CollectivePeerLostException($"Rank {previous} closed its ring connection to rank {rank} while joining.", rank, previous, null);
-                }
-
-                read += got;
-            }
+            Span<byte> theirs = stackalloc byte[HelloBytes];
+            ReceiveExactly(fromPrevious, theirs, rank, previous);
 
             var (magic, generation, theirRank, theirWorld) = (BinaryPrimitives.ReadInt32LittleEndian(theirs), BinaryPrimitives.ReadInt64LittleEndian(theirs[4..]), BinaryPrimitives.ReadInt32LittleEndian(theirs[12..]), BinaryPrimitives.ReadInt32LittleEndian(theirs[16..]));
             if (magic != HelloMagic || generation != spec.Generation || theirRank != previous || theirWorld != n)
@@ -207,7 +207,9 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
                 throw new CollectiveException($"Rank {rank} expected rank {previous} of generation {spec.Generation} (world size {n}) to connect, but a peer claiming rank {theirRank} of generation {generation} (world size {theirWorld}) did; a process of another attempt is still running.", rank, theirRank, null);
             }
 
-            return new RingLink(toNext, fromPrevious, rank, n, options.CollectiveTimeout, options.PieceBytes);
+            toNext.ReceiveTimeout = fromPrevious.ReceiveTimeout;
+            var (outgoing, incoming) = NegotiateSharedMemory(toNext, fromPrevious, sharedMemory, BinaryPrimitives.ReadInt32LittleEndian(theirs[20..]) == 1, options, rank, next, previous);
+            return new RingLink(toNext, fromPrevious, outgoing, incoming, rank, n, options.CollectiveTimeout, options.PieceBytes, options.InlineBytes);
         }
         catch (SocketException ex)
         {
@@ -228,15 +230,13 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         var started = clock.GetTimestamp();
         while (true)
         {
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var left = timeout - clock.GetElapsedTime(started);
             try
             {
-                socket.Connect(endPoint);
-                return socket;
+                return ConnectWithin(endPoint, left > ConnectAttempt ? ConnectAttempt : left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
             }
             catch (SocketException ex)
             {
-                socket.Dispose();
                 if (clock.GetElapsedTime(started) > timeout)
                 {
                     throw new CollectiveTimeoutException($"Rank {rank} could not connect to rank {next} at {endPoint} within {timeout.TotalSeconds:0.#} s: {ex.Message}.", rank, next, null, [next], ex);
@@ -245,6 +245,44 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 
             cancellationToken.ThrowIfCancellationRequested();
             Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>
+    /// A connect that gives up after <paramref name="limit"/>: a plain blocking connect to a host that drops packets
+    /// waits for the kernel's SYN retries (about two minutes). The socket stays a synchronous one for the ring.
+    /// </summary>
+    private static Socket ConnectWithin(IPEndPoint endPoint, TimeSpan limit)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Blocking = false;
+            try
+            {
+                socket.Connect(endPoint);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                if (!socket.Poll(limit, SelectMode.SelectWrite))
+                {
+                    throw new SocketException((int)SocketError.TimedOut);
+                }
+
+                var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                if (error != SocketError.Success)
+                {
+                    throw new SocketException((int)error);
+                }
+            }
+
+            socket.Blocking = true;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 }

@@ -18,6 +18,8 @@ namespace Mlops.Training.Distributed.Launch;
 /// </summary>
 public sealed partial class LocalLauncher
 {
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan OutputDrainWait = TimeSpan.FromSeconds(10);
     private readonly LaunchOptions _options;
     private readonly TextWriter _output;
     private readonly ILogger _logger;
@@ -95,12 +97,12 @@ public sealed partial class LocalLauncher
                     // Others may be failing at the same moment because of this one; the earliest exit is the cause.
                     var failed = workers.Where(w => w.Process.HasExited && w.Process.ExitCode != 0).OrderBy(w => w.ExitedAt).FirstOrDefault() ?? worker;
                     await StopOthersAsync(workers).ConfigureAwait(false);
-                    await Task.WhenAll(workers.Select(w => w.OutputDone)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+                    await DrainOutputAsync(workers).ConfigureAwait(false);
                     return new Failure(failed.Rank, failed.Process.ExitCode, failed.ErrorTail());
                 }
             }
 
-            await Task.WhenAll(workers.Select(w => w.OutputDone)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            await DrainOutputAsync(workers).ConfigureAwait(false);
             return null;
         }
         finally
@@ -175,7 +177,25 @@ public sealed partial class LocalLauncher
         if (await Task.WhenAny(grace, Task.Delay(_options.StopGracePeriod)).ConfigureAwait(false) != grace)
         {
             StopAll(workers);
-            await grace.ConfigureAwait(false);
+
+            // SIGKILL ends a process at once unless the kernel holds it (uninterruptible I/O); never wait on that forever.
+            if (await Task.WhenAny(grace, Task.Delay(KillWait)).ConfigureAwait(false) != grace)
+            {
+                var stuck = string.Join(", ", workers.Where(w => !w.Process.HasExited).Select(w => w.Rank));
+                WriteLine($"[launcher] rank(s) {stuck} did not exit within {KillWait.TotalSeconds:0} s of being killed; going on without them");
+                _logger.LogWarning("Rank(s) {Ranks} did not exit within {Seconds} s of being killed", stuck, KillWait.TotalSeconds);
+            }
+        }
+    }
+
+    private async Task DrainOutputAsync(List<Worker> workers)
+    {
+        // A worker's output ends when the last process holding its pipes exits; a grandchild it left running can hold
+        // them open forever, so the launcher reads what arrives for a while and then goes on.
+        var done = Task.WhenAll(workers.Select(w => w.OutputDone));
+        if (await Task.WhenAny(done, Task.Delay(OutputDrainWait)).ConfigureAwait(false) != done)
+        {
+            _logger.LogWarning("The output of some workers was still open {Seconds} s after they exited (a child process of theirs holds it)", OutputDrainWait.TotalSeconds);
         }
     }
 

@@ -47,7 +47,7 @@ public partial class RendezvousClient : IDisposable
         try
         {
             using var registration = cancellationToken.Register(static s => ((Socket)s!).Dispose(), _socket!);
-            _socket!.ReceiveTimeout = (int)Math.Min(int.MaxValue, (wait + ResponseGrace).TotalMilliseconds);
+            _socket!.ReceiveTimeout = (int)ResponseDeadline(wait).TotalMilliseconds;
             _socket.Send(request);
             return Interpret(RendezvousProtocol.ReadMessage(_socket));
         }
@@ -73,7 +73,7 @@ public partial class RendezvousClient : IDisposable
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(wait + ResponseGrace);
+            deadline.CancelAfter(ResponseDeadline(wait));
             await _stream!.WriteAsync(request, deadline.Token).ConfigureAwait(false);
             return Interpret(await RendezvousProtocol.ReadMessageAsync(_stream, deadline.Token).ConfigureAwait(false));
         }
@@ -86,6 +86,13 @@ public partial class RendezvousClient : IDisposable
             _gate.Release();
         }
     }
+
+    // The store answers a wait by its deadline at the latest; the grace covers the round trip. Never unbounded, and
+    // within what socket timeouts and timers accept.
+    private static TimeSpan ResponseDeadline(TimeSpan wait) =>
+        wait <= TimeSpan.Zero ? ResponseGrace
+        : wait >= RendezvousProtocol.MaxWait - ResponseGrace ? RendezvousProtocol.MaxWait
+        : wait + ResponseGrace;
 
     private RendezvousException Lost(Exception ex) =>
         new($"Rank {Rank} lost the rendezvous store at {Address} (hosted by rank 0): {ex.Message}. Rank 0 has probably stopped or crashed.", ex);

@@ -12,6 +12,9 @@ internal static class RendezvousProtocol
 {
     public const int MaxMessageBytes = 64 << 20;
 
+    /// <summary>The longest wait timers and socket timeouts accept (int.MaxValue ms, about 24 days).</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(int.MaxValue);
+
     public static byte[] Encode(Action<BinaryWriter> write)
     {
         using var stream = new MemoryStream();

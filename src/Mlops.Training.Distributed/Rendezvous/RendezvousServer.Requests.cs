@@ -177,6 +177,8 @@ public sealed partial class RendezvousServer : IAsyncDisposable, IDisposable
     private async Task<List<string>> WaitForKeysAsync(string[] keys, TimeSpan timeout)
     {
         Waiter waiter;
+        Task timer;
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         lock (_gate)
         {
             var missing = keys.Where(k => !_values.ContainsKey(k)).ToList();
@@ -185,20 +187,37 @@ public sealed partial class RendezvousServer : IAsyncDisposable, IDisposable
                 return missing;
             }
 
+            // Arm the deadline before the wait becomes visible (PendingWaits): a caller that sees the wait and then moves
+            // the clock past it must find the timer already there, or the wait would outlive its deadline.
+            timer = Task.Delay(ClampDelay(timeout), _timeProvider, delay.Token);
             waiter = new Waiter(keys);
             _waiters.Add(waiter);
+            Interlocked.Increment(ref _parkedWaits);
         }
 
-        using var delay = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var timer = Task.Delay(timeout, _timeProvider, delay.Token);
-        await Task.WhenAny(waiter.Completion.Task, timer).ConfigureAwait(false);
-        delay.Cancel();
+        try
+        {
+            await Task.WhenAny(waiter.Completion.Task, timer).ConfigureAwait(false);
+        }
+        finally
+        {
+            delay.Cancel();
+            lock (_gate)
+            {
+                _waiters.Remove(waiter);
+                Interlocked.Decrement(ref _parkedWaits);
+            }
+        }
+
         lock (_gate)
         {
-            _waiters.Remove(waiter);
             return keys.Where(k => !_values.ContainsKey(k)).ToList();
         }
     }
+
+    // Timers refuse longer delays than int.MaxValue ms (about 24 days); a longer deadline is as good as none.
+    private static TimeSpan ClampDelay(TimeSpan timeout) =>
+        timeout <= TimeSpan.Zero ? TimeSpan.Zero : timeout > RendezvousProtocol.MaxWait ? RendezvousProtocol.MaxWait : timeout;
 
     private void WakeWaiters()
     {

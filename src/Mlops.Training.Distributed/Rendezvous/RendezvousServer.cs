@@ -14,6 +14,7 @@ namespace Mlops.Training.Distributed.Rendezvous;
 /// </summary>
 public sealed partial class RendezvousServer : IAsyncDisposable, IDisposable
 {
+    private static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(10);
     private readonly TcpListener _listener;
     private readonly long _generation;
     private readonly int _worldSize;
@@ -27,6 +28,7 @@ public sealed partial class RendezvousServer : IAsyncDisposable, IDisposable
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
     private int _waitsInFlight;
+    private int _parkedWaits;
     private volatile bool _closing;
 
     private RendezvousServer(TcpListener listener, long generation, int worldSize, TimeProvider timeProvider, ILogger logger)
@@ -39,8 +41,11 @@ public sealed partial class RendezvousServer : IAsyncDisposable, IDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
-    /// <summary>The number of Get/Wait requests the store is holding (tests wait on it instead of sleeping).</summary>
-    internal int PendingWaits => Volatile.Read(ref _waitsInFlight);
+    /// <summary>
+    /// The number of Get/Wait requests parked on missing keys with their deadline already armed on the store's clock, so
+    /// a test that sees a wait here can advance a fake clock past it (tests wait on it instead of sleeping).
+    /// </summary>
+    internal int PendingWaits => Volatile.Read(ref _parkedWaits);
 
     /// <summary>The address and port the store listens on (the port is the real one when 0 was asked for).</summary>
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
@@ -135,9 +140,15 @@ public sealed partial class RendezvousServer : IAsyncDisposable, IDisposable
 
         _stopping.Cancel();
 
+        var all = Task.WhenAll(connections.Append(_acceptLoop));
         try
         {
-            await Task.WhenAll(connections.Append(_acceptLoop)).ConfigureAwait(false);
+            // Every connection ends once cancelled; the bound keeps a starved thread pool from holding rank 0's exit.
+            await all.WaitAsync(ShutdownWait).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("The rendezvous store's connections did not close within {Seconds} s of shutting down", ShutdownWait.TotalSeconds);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {

@@ -127,7 +127,7 @@ public static class TorchRuntime
         Load(Path.Combine(folder, BridgeLibrary), "TorchSharp's native bridge");
     }
 
-    private static void Load(string path, string what)
+    internal static void Load(string path, string what)
     {
         try
         {

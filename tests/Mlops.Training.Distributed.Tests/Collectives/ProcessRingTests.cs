@@ -8,14 +8,15 @@ public class ProcessRingTests
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(40);
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void EveryCollectiveIsCorrectAcrossProcesses(int worldSize)
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    [InlineData(3, false)]
+    public async Task EveryCollectiveIsCorrectAcrossProcesses(int worldSize, bool sharedMemory)
     {
-        using var workers = new WorkerProcesses("sweep", worldSize, Enumerable.Range(0, worldSize), timeoutMs: 20_000);
-        foreach (var (rank, (exitCode, output, error)) in workers.WaitAll(ProcessTimeout))
+        using var workers = new WorkerProcesses("sweep", worldSize, Enumerable.Range(0, worldSize), timeoutMs: 20_000, sharedMemory: sharedMemory);
+        foreach (var (rank, (exitCode, output, error)) in await workers.WaitAllAsync(ProcessTimeout))
         {
             Assert.True(exitCode == 0, $"rank {rank} exited with {exitCode}: {output}{error}");
             Assert.Contains($"OK rank {rank}", output, StringComparison.Ordinal);
@@ -23,10 +24,10 @@ public class ProcessRingTests
     }
 
     [Fact]
-    public void ARankWithADifferentSizeIsNamedOnEveryRank()
+    public async Task ARankWithADifferentSizeIsNamedOnEveryRank()
     {
         using var workers = new WorkerProcesses("mismatch", 3, Enumerable.Range(0, 3), timeoutMs: 5000);
-        foreach (var (rank, (exitCode, _, error)) in workers.WaitAll(ProcessTimeout))
+        foreach (var (rank, (exitCode, _, error)) in await workers.WaitAllAsync(ProcessTimeout))
         {
             Assert.Equal(1, exitCode);
             Assert.Contains("ERROR CollectiveMismatchException", error, StringComparison.Ordinal);
@@ -35,11 +36,11 @@ public class ProcessRingTests
     }
 
     [Fact]
-    public void ARankThatNeverStartsIsNamedWithinTheTimeout()
+    public async Task ARankThatNeverStartsIsNamedWithinTheTimeout()
     {
         var watch = Stopwatch.StartNew();
         using var workers = new WorkerProcesses("sweep", 3, [0, 2], timeoutMs: 2000, connectTimeoutMs: 2000);
-        foreach (var (rank, (exitCode, _, error)) in workers.WaitAll(ProcessTimeout))
+        foreach (var (rank, (exitCode, _, error)) in await workers.WaitAllAsync(ProcessTimeout))
         {
             Assert.Equal(1, exitCode);
             Assert.Contains("ERROR CollectiveTimeoutException", error, StringComparison.Ordinal);
@@ -49,10 +50,13 @@ public class ProcessRingTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }
 
-    [Fact]
-    public async Task ARankKilledMidCollectiveIsNamedOnTheOthers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ARankKilledMidCollectiveIsNamedOnTheOthers(bool sharedMemory)
     {
-        using var workers = new WorkerProcesses("loop", 3, Enumerable.Range(0, 3), timeoutMs: 3000);
+        // Shared memory: a killed process leaves its pipe as it was; its closed TCP connection is what the others see.
+        using var workers = new WorkerProcesses("loop", 3, Enumerable.Range(0, 3), timeoutMs: 3000, sharedMemory: sharedMemory);
         var watch = Stopwatch.StartNew();
         while (!workers.OutputOf(1).Contains("READY", StringComparison.Ordinal))
         {
@@ -62,7 +66,7 @@ public class ProcessRingTests
         }
 
         workers.ProcessOf(1).Kill();
-        var results = workers.WaitAll(ProcessTimeout);
+        var results = await workers.WaitAllAsync(ProcessTimeout);
         foreach (var rank in new[] { 0, 2 })
         {
             var (exitCode, _, error) = results[rank];

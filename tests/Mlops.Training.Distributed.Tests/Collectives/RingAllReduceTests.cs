@@ -8,14 +8,17 @@ public class RingAllReduceTests
         Enumerable.Range(0, count).Select(i => (double)((((seed * 31) + (rank * 7919) + (i * 104729)) % 97) - 48)).ToArray();
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void EveryOpAndAwkwardSizeMatchesTheReference(int worldSize)
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(4, false)]
+    public void EveryOpAndAwkwardSizeMatchesTheReference(int worldSize, bool sharedMemory)
     {
         var sizes = new[] { 0, 1, 2, 3, 7, 13, 257, 1031, 4099 };
-        RingHarness.RunAll(worldSize, RingHarness.Options(), comm =>
+        RingHarness.RunAll(worldSize, RingHarness.Options(sharedMemory: sharedMemory), comm =>
         {
             foreach (var op in Enum.GetValues<ReduceOp>())
             {

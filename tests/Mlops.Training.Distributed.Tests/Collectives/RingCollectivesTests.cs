@@ -7,13 +7,14 @@ public class RingCollectivesTests
     private static readonly int[] Sizes = [0, 1, 3, 13, 1031];
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void BroadcastAllGatherReduceScatterBarrier(int worldSize)
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    [InlineData(3, false)]
+    public void BroadcastAllGatherReduceScatterBarrier(int worldSize, bool sharedMemory)
     {
-        RingHarness.RunAll(worldSize, RingHarness.Options(), comm =>
+        RingHarness.RunAll(worldSize, RingHarness.Options(sharedMemory: sharedMemory), comm =>
         {
             var rank = comm.Rank;
             foreach (var size in Sizes)
@@ -43,17 +44,19 @@ public class RingCollectivesTests
         });
     }
 
-    [Fact]
-    public void AsyncCallsRunInCallOrder()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AsyncCallsRunInCallOrder(bool sharedMemory)
     {
-        RingHarness.RunAll(3, RingHarness.Options(), comm =>
+        RingHarness.RunAll(3, RingHarness.Options(sharedMemory: sharedMemory), comm =>
         {
             var buffers = Enumerable.Range(0, 8).Select(k => Enumerable.Repeat((float)(k + comm.Rank), 5000).ToArray()).ToArray();
             var tasks = buffers.Select(b => comm.AllReduceAsync(b.AsMemory(), ReduceOp.Sum)).ToList();
             tasks.Add(comm.BarrierAsync());
             var block = new int[2];
             tasks.Add(comm.ReduceScatterAsync(new ReadOnlyMemory<int>([1, 2, 3, 4, 5, 6]), block.AsMemory()));
-            Task.WaitAll([.. tasks]);
+            Assert.True(Task.WaitAll([.. tasks], TimeSpan.FromSeconds(30)), "queued collectives did not finish");
             for (var k = 0; k < buffers.Length; k++)
             {
                 Assert.All(buffers[k], v => Assert.Equal((3 * k) + 3, v));
@@ -66,10 +69,12 @@ public class RingCollectivesTests
         });
     }
 
-    [Fact]
-    public void ADifferentSizeOnOneRankIsAnErrorOnEveryRank()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ADifferentSizeOnOneRankIsAnErrorOnEveryRank(bool sharedMemory)
     {
-        var errors = RingHarness.Run(3, RingHarness.Options(timeoutSeconds: 3), comm =>
+        var errors = RingHarness.Run(3, RingHarness.Options(timeoutSeconds: 3, sharedMemory: sharedMemory), comm =>
         {
             var data = new float[comm.Rank == 1 ? 999 : 1000];
             comm.AllReduce(data.AsSpan());
@@ -82,10 +87,12 @@ public class RingCollectivesTests
         Assert.Contains(errors, e => e!.Message.Contains("so rank 1 is the one that diverged", StringComparison.Ordinal) && ((CollectiveException)e).FaultyRank == 1);
     }
 
-    [Fact]
-    public void ADifferentCollectiveIsAnErrorOnEveryRankAndAbortsTheCommunicator()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ADifferentCollectiveIsAnErrorOnEveryRankAndAbortsTheCommunicator(bool sharedMemory)
     {
-        var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 3), comm =>
+        var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 3, sharedMemory: sharedMemory), comm =>
         {
             var data = new double[10];
             if (comm.Rank == 0)
@@ -102,10 +109,12 @@ public class RingCollectivesTests
         Assert.All(errors, e => Assert.Contains("#0 Broadcast(root 1, float64 × 10)", e!.Message, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void AbortedCommunicatorRefusesLaterCalls()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AbortedCommunicatorRefusesLaterCalls(bool sharedMemory)
     {
-        var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 3), comm =>
+        var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 3, sharedMemory: sharedMemory), comm =>
         {
             try
             {
@@ -121,10 +130,12 @@ public class RingCollectivesTests
         Assert.All(errors, e => Assert.Contains("the communicator was aborted by an earlier failure", e!.Message, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void AStalledRankMakesTheOthersTimeOutNamingIt()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AStalledRankMakesTheOthersTimeOutNamingIt(bool sharedMemory)
     {
-        var errors = RingHarness.Run(3, RingHarness.Options(timeoutSeconds: 1), comm =>
+        var errors = RingHarness.Run(3, RingHarness.Options(timeoutSeconds: 1, sharedMemory: sharedMemory), comm =>
         {
             if (comm.Rank == 2)
             {
@@ -140,10 +151,12 @@ public class RingCollectivesTests
         Assert.IsType<CollectiveTimeoutException>(errors[1]);
     }
 
-    [Fact]
-    public void CancellationAbortsTheCall()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CancellationAbortsTheCall(bool sharedMemory)
     {
-        var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 5), comm =>
+        var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 5, sharedMemory: sharedMemory), comm =>
         {
             if (comm.Rank == 1)
             {
@@ -158,10 +171,12 @@ public class RingCollectivesTests
         Assert.Null(errors[0]);
     }
 
-    [Fact]
-    public void SteadyStateCallsAllocateNoBuffers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SteadyStateCallsAllocateNoBuffers(bool sharedMemory)
     {
-        RingHarness.RunAll(2, RingHarness.Options(pieceBytes: 64 << 10, inlineBytes: 32 << 10), comm =>
+        RingHarness.RunAll(2, RingHarness.Options(pieceBytes: 64 << 10, inlineBytes: 32 << 10, sharedMemory: sharedMemory), comm =>
         {
             var large = new float[1 << 20];
             var small = new float[100];

@@ -15,8 +15,9 @@ internal static class RingHarness
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024) => new()
+    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024, bool sharedMemory = true) => new()
     {
+        SharedMemory = sharedMemory,
         CollectiveTimeout = TimeSpan.FromSeconds(timeoutSeconds),
         // Joining waits for the other threads to start: keep it generous on a loaded machine.
         ConnectTimeout = TimeSpan.FromSeconds(Math.Max(timeoutSeconds, 20)),
@@ -29,18 +30,27 @@ internal static class RingHarness
     {
         var port = FreePort();
         var errors = new Exception?[worldSize];
+        // Background threads: a rank that hangs fails the test below and must not keep the test host alive after it.
         var threads = Enumerable.Range(0, worldSize).Select(rank => new Thread(() =>
         {
             try
             {
                 using var communicator = TcpRingCommunicator.Create(new ClusterSpec(rank, worldSize, "127.0.0.1", port), options);
+
+                // Every test runs the transport it asked for: ranks of one host use shared memory unless it is turned off
+                // (Linux; elsewhere the ring stays on TCP).
+                Assert.Equal(worldSize == 1 ? "none" : options.SharedMemory && OperatingSystem.IsLinux() ? "shared-memory" : "tcp", communicator.Transport);
                 body(communicator);
             }
             catch (Exception ex)
             {
                 errors[rank] = ex;
             }
-        })).ToList();
+        })
+        {
+            IsBackground = true,
+            Name = $"ring-rank-{rank}",
+        }).ToList();
         threads.ForEach(t => t.Start());
         foreach (var thread in threads)
         {

@@ -40,8 +40,22 @@ public class LauncherCommandLineTests
         var outputTask = process.StandardOutput.ReadToEndAsync();
         var errorTask = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        var (output, error) = (await outputTask, await errorTask);
+        string output, error;
+        try
+        {
+            // Bounds the exit and the end of both outputs.
+            await process.WaitForExitAsync(timeout.Token);
+            (output, error) = (await outputTask.WaitAsync(timeout.Token), await errorTask.WaitAsync(timeout.Token));
+        }
+        finally
+        {
+            // A launcher that did not finish must not outlive the test with its workers.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
         Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output}{error}");
         Assert.Contains("[rank 1] OK rank 1", output, StringComparison.Ordinal);
         Assert.Contains("restarting all 2 workers", output, StringComparison.Ordinal);

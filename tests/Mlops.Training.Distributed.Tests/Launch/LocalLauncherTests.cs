@@ -5,6 +5,9 @@ namespace Mlops.Training.Distributed.Tests.Launch;
 
 public class LocalLauncherTests
 {
+    // A launch that does not end by then fails the test; cancelling stops every worker, so none outlives it.
+    private static readonly TimeSpan TestDeadline = TimeSpan.FromSeconds(120);
+
     private static LaunchOptions Options(string mode, int restarts) => new()
     {
         FileName = "dotnet",
@@ -19,7 +22,8 @@ public class LocalLauncherTests
     public async Task AWorkerThatCrashesOnceIsRestartedAndTheJobCompletes()
     {
         var output = new StringWriter();
-        var result = await new LocalLauncher(Options("crash-once", restarts: 2), output).RunAsync();
+        using var deadline = new CancellationTokenSource(TestDeadline);
+        var result = await new LocalLauncher(Options("crash-once", restarts: 2), output).RunAsync(deadline.Token);
         var text = output.ToString();
         Assert.True(result.Succeeded, text);
         Assert.Equal(2, result.Attempts);
@@ -35,6 +39,7 @@ public class LocalLauncherTests
     {
         var output = new StringWriter();
         var options = Options("always-crash", restarts: 1);
+        using var deadline = new CancellationTokenSource(TestDeadline);
         var result = await new LocalLauncher(new LaunchOptions
         {
             FileName = options.FileName,
@@ -44,7 +49,7 @@ public class LocalLauncherTests
             StopGracePeriod = options.StopGracePeriod,
             Environment = options.Environment,
             ErrorTailLines = 5,
-        }, output).RunAsync();
+        }, output).RunAsync(deadline.Token);
         var text = output.ToString();
         Assert.False(result.Succeeded, text);
         Assert.Equal((2, 1, 7, 7), (result.Attempts, result.FailedRank!.Value, result.FailedExitCode, result.ExitCode));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -9,9 +10,22 @@ namespace Mlops.Training.Distributed.Tests.Rendezvous;
 public sealed class RendezvousStoreTests : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    // A test that waits on the store must fail, not hang, when the store never answers.
+    private static readonly TimeSpan TestDeadline = TimeSpan.FromSeconds(30);
     private readonly RendezvousServer _server = RendezvousServer.Start(IPAddress.Loopback, 0, generation: 3, worldSize: 3);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private static async Task UntilParked(RendezvousServer server)
+    {
+        var watch = Stopwatch.StartNew();
+        while (server.PendingWaits == 0)
+        {
+            Assert.True(watch.Elapsed < TestDeadline, "the store never parked the wait");
+            await Task.Delay(5);
+        }
+    }
 
     private RendezvousClient Client(int rank, long generation = 3, int worldSize = 3) =>
         RendezvousClient.Connect("127.0.0.1", _server.EndPoint.Port, generation, rank, worldSize, Timeout);
@@ -45,14 +59,23 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         using var a = Client(0);
         using var b = Client(1);
         var waiting = b.GetAsync("late", Timeout);
-        while (_server.PendingWaits == 0)
-        {
-            await Task.Delay(5);
-        }
+        await UntilParked(_server);
 
         Assert.False(waiting.IsCompleted);
         await a.SetAsync("late", new byte[] { 42 });
-        Assert.Equal(new byte[] { 42 }, await waiting);
+        Assert.Equal(new byte[] { 42 }, await waiting.WaitAsync(TestDeadline));
+    }
+
+    [Fact]
+    public async Task AWaitWithoutPracticalDeadlineIsStillAnswered()
+    {
+        using var a = Client(0);
+        using var b = Client(1);
+        var waiting = b.GetAsync("late", TimeSpan.MaxValue);
+        await UntilParked(_server);
+        a.Set("late", [7]);
+        Assert.Equal(new byte[] { 7 }, await waiting.WaitAsync(TestDeadline));
+        Assert.Equal(new byte[] { 7 }, b.Get("late", TimeSpan.MaxValue));
     }
 
     [Fact]
@@ -61,7 +84,7 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         var clients = Enumerable.Range(0, 3).Select(r => Client(r)).ToArray();
         for (var round = 0; round < 3; round++)
         {
-            await Task.WhenAll(clients.Select(c => c.BarrierAsync("step", Timeout)));
+            await Task.WhenAll(clients.Select(c => c.BarrierAsync("step", Timeout))).WaitAsync(TestDeadline);
         }
 
         foreach (var c in clients)
@@ -116,14 +139,11 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         await using var server = RendezvousServer.Start(IPAddress.Loopback, 0, 0, 2, time);
         using var client = RendezvousClient.Connect("127.0.0.1", server.EndPoint.Port, 0, 0, 2, Timeout);
         var waiting = client.WaitAsync(RendezvousClient.RankKeys("ready/", 2), TimeSpan.FromHours(1));
-        while (server.PendingWaits == 0)
-        {
-            await Task.Delay(5);
-        }
+        await UntilParked(server);
 
         Assert.False(waiting.IsCompleted);
         time.Advance(TimeSpan.FromHours(1));
-        var ex = await Assert.ThrowsAsync<RendezvousTimeoutException>(() => waiting);
+        var ex = await Assert.ThrowsAsync<RendezvousTimeoutException>(() => waiting.WaitAsync(TestDeadline));
         Assert.Equal(new[] { 0, 1 }, ex.MissingRanks);
     }
 
@@ -133,13 +153,10 @@ public sealed class RendezvousStoreTests : IAsyncDisposable
         var server = RendezvousServer.Start(IPAddress.Loopback, 0, 0, 2);
         using var client = RendezvousClient.Connect("127.0.0.1", server.EndPoint.Port, 0, 1, 2, Timeout);
         var waiting = client.GetAsync("never", TimeSpan.FromMinutes(5));
-        while (server.PendingWaits == 0)
-        {
-            await Task.Delay(5);
-        }
+        await UntilParked(server);
 
         await server.DisposeAsync();
-        var ex = await Assert.ThrowsAnyAsync<RendezvousException>(() => waiting);
+        var ex = await Assert.ThrowsAnyAsync<RendezvousException>(() => waiting.WaitAsync(TestDeadline));
         Assert.Contains("when rank 0 shut it down", ex.Message, StringComparison.Ordinal);
         Assert.Contains("rank 0", Assert.ThrowsAny<RendezvousException>(() => client.Set("after", [1])).Message, StringComparison.Ordinal);
     }

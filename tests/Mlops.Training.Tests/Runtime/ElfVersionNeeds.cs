@@ -9,6 +9,22 @@ internal static class ElfVersionNeeds
     public static ushort? FlagsOf(string path, string version)
     {
         var elf = File.ReadAllBytes(path);
+        var at = FlagsOffset(elf, version);
+        return at is { } offset ? BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(offset)) : null;
+    }
+
+    /// <summary>Writes a copy of the library with the version need's weak flag cleared (as NuGet ships it).</summary>
+    public static void WriteStrictCopy(string source, string destination, string version)
+    {
+        var elf = File.ReadAllBytes(source);
+        var offset = FlagsOffset(elf, version) ?? throw new InvalidOperationException($"{source} does not need {version}");
+        var flags = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(offset)) & ~0x2);
+        BinaryPrimitives.WriteUInt16LittleEndian(elf.AsSpan(offset), flags);
+        File.WriteAllBytes(destination, elf);
+    }
+
+    private static int? FlagsOffset(byte[] elf, string version)
+    {
         var sectionTable = (int)BinaryPrimitives.ReadUInt64LittleEndian(elf.AsSpan(0x28));
         int entrySize = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3A));
         int sections = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3C));
@@ -34,7 +50,7 @@ internal static class ElfVersionNeeds
                     var length = Array.IndexOf(elf, (byte)0, name) - name;
                     if (Encoding.ASCII.GetString(elf, name, length) == version)
                     {
-                        return BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(aux + 4));
+                        return aux + 4;
                     }
 
                     aux += (int)BinaryPrimitives.ReadUInt32LittleEndian(elf.AsSpan(aux + 12));

@@ -33,6 +33,39 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void A_bridge_without_the_build_fix_is_reported_as_a_libstdcxx_problem_with_what_to_do()
+    {
+        var folder = Directory.CreateTempSubdirectory("mlops-strict-bridge").FullName;
+        try
+        {
+            var strict = Path.Combine(folder, "libLibTorchSharp.so");
+            ElfVersionNeeds.WriteStrictCopy(Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"), strict, "GLIBCXX_3.4.32");
+
+            // Its libtorch dependencies are found by name once loaded, so only the version need can stop the copy.
+            TorchRuntime.EnsureInitialized();
+            System.Runtime.InteropServices.NativeLibrary.Load(Path.Combine(AppContext.BaseDirectory, "libtorch.so"));
+            if (SystemHasGlibcxx3432())
+            {
+                TorchRuntime.Load(strict, "TorchSharp's native bridge"); // a system that has the version loads it as NuGet ships it
+                return;
+            }
+
+            var error = Assert.Throws<TorchLoadException>(() => TorchRuntime.Load(strict, "TorchSharp's native bridge"));
+            Assert.True(error.Message.Contains($"TorchSharp's native bridge ({strict}) needs a newer libstdc++", StringComparison.Ordinal), error.Message);
+            Assert.Contains("GLIBCXX_3.4.32", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Rebuild the application", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    private static bool SystemHasGlibcxx3432() =>
+        File.Exists("/usr/lib/x86_64-linux-gnu/libstdc++.so.6")
+        && File.ReadAllText("/usr/lib/x86_64-linux-gnu/libstdc++.so.6").Contains("GLIBCXX_3.4.32\0", StringComparison.Ordinal);
+
+    [Fact]
     public async Task Missing_libtorch_folder_is_reported_with_what_to_do()
     {
         var folder = Directory.CreateTempSubdirectory("mlops-nolibtorch").FullName;

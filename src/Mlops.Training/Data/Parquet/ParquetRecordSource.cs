@@ -237,7 +237,7 @@ internal sealed class ParquetRecordSource : RecordSource
         Stream? stream = null;
         try
         {
-            stream = new SyncReadStream(location.Store.OpenRead(location.Path, cancellationToken));
+            stream = new BlockingReadStream(location.Store.OpenRead(location.Path, cancellationToken));
             var reader = ParquetReader.CreateAsync(stream, ReaderOptions, leaveStreamOpen: true, cancellationToken).GetAwaiter().GetResult();
             return new OpenParquetFile(stream, reader);
         }
