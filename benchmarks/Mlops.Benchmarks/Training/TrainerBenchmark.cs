@@ -95,7 +95,7 @@ public static class TrainerBenchmark
         var workers = Int(options, "workers", 2);
         var threads = Int(options, "threads", 1);
         var steps = Int(options, "steps", 600);
-        Console.WriteLine($"# {workers} worker processes on this machine ({Environment.ProcessorCount} cores), TCP ring, {threads} torch thread(s) each, {steps} steps");
+        Console.WriteLine($"# {workers} worker processes on this machine ({Environment.ProcessorCount} cores), ring all-reduce (shared memory between local ranks), {threads} torch thread(s) each, {steps} steps");
         Console.WriteLine("global batch | samples/s (all workers) | step time (ms) | all-reduce share of step time | all-reduce calls per step");
         Console.WriteLine("---:|---:|---:|---:|---:");
         foreach (var batch in Ints(options, "batches", "32,1024"))

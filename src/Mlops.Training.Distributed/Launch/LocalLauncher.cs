@@ -135,6 +135,13 @@ public sealed partial class LocalLauncher
             start.Environment[name] = value;
         }
 
+        // As torchrun does: N workers that each start one spinning OpenMP thread per core oversubscribe the host, so
+        // unless the user chose, each gets its share of the cores.
+        if (_options.ProcessCount > 1 && string.IsNullOrWhiteSpace(start.Environment.TryGetValue("OMP_NUM_THREADS", out var omp) ? omp : null))
+        {
+            start.Environment["OMP_NUM_THREADS"] = Math.Max(1, Environment.ProcessorCount / _options.ProcessCount).ToString(CultureInfo.InvariantCulture);
+        }
+
         var n = _options.ProcessCount.ToString(CultureInfo.InvariantCulture);
         var r = rank.ToString(CultureInfo.InvariantCulture);
         start.Environment[ClusterVariables.Rank] = r;

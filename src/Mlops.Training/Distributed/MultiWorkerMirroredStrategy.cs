@@ -126,6 +126,11 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
         });
         var device = ChooseDevice(cluster, options.Device);
         var communication = ChooseCommunication(cluster, device, options.Communication);
+        if (IntraOpThreads(cluster, options.IntraOpThreads, Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), Environment.ProcessorCount) is { } threads)
+        {
+            torch.set_num_threads(threads);
+            logger.LogDebug("Rank {Rank}: {Threads} torch thread(s) ({Workers} local workers, {Cores} cores)", cluster.Rank, threads, cluster.LocalWorldSize, Environment.ProcessorCount);
+        }
         if (options.Seed is { } seed)
         {
             SeedGenerators(seed);
@@ -161,6 +166,22 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
             communicator?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The intra-op thread count to set, or null to leave libtorch's (see <see cref="MultiWorkerMirroredStrategyOptions.IntraOpThreads"/>).</summary>
+    internal static int? IntraOpThreads(ClusterSpec cluster, int? configured, string? ompNumThreads, int cores)
+    {
+        if (configured is { } explicitThreads)
+        {
+            return explicitThreads;
+        }
+
+        if (!string.IsNullOrWhiteSpace(ompNumThreads) || cluster.LocalWorldSize <= 1)
+        {
+            return null; // the user's OMP_NUM_THREADS, or one worker alone on the host: libtorch's default is right
+        }
+
+        return Math.Max(1, cores / cluster.LocalWorldSize);
     }
 
     /// <summary>

@@ -57,4 +57,27 @@ public class LocalLauncherTests
         Assert.Contains("[launcher] Giving up after 2 attempt(s): rank 1 failed first with exit code 7. Its last 5 error line(s):", text, StringComparison.Ordinal);
         Assert.Contains("  failure detail line 30", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task WorkersGetTheirShareOfTheCoresAsOpenMpThreadsUnlessTheUserChose()
+    {
+        using var deadline = new CancellationTokenSource(TestDeadline);
+        var shared = new StringWriter();
+        var result = await new LocalLauncher(new LaunchOptions { FileName = "/bin/sh", Arguments = ["-c", "echo omp=$OMP_NUM_THREADS"], ProcessCount = 2 }, shared).RunAsync(deadline.Token);
+        Assert.True(result.Succeeded, shared.ToString());
+        Assert.Contains($"[rank 1] omp={Math.Max(1, Environment.ProcessorCount / 2)}", shared.ToString(), StringComparison.Ordinal);
+
+        var chosen = new StringWriter();
+        result = await new LocalLauncher(
+            new LaunchOptions
+            {
+                FileName = "/bin/sh",
+                Arguments = ["-c", "echo omp=$OMP_NUM_THREADS"],
+                ProcessCount = 2,
+                Environment = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "7" },
+            },
+            chosen).RunAsync(deadline.Token);
+        Assert.True(result.Succeeded, chosen.ToString());
+        Assert.Contains("[rank 0] omp=7", chosen.ToString(), StringComparison.Ordinal);
+    }
 }
