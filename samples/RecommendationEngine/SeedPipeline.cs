@@ -146,10 +146,11 @@ public static class SeedPipeline
 
         var evaluation = ModelEvaluation.Run(training, modelPath, runId);
         ctx.Logger.LogInformation(
-            "Model of run {RunId}: accuracy {Accuracy:0.0000} on {Rows} held-out rows; best run of the experiment: {BestRun} ({BestAccuracy:0.0000})",
+            "Model of run {RunId}: accuracy {Accuracy:0.0000} on {Rows} held-out rows (majority class alone: {Majority:0.0000}); best run of the experiment: {BestRun} ({BestAccuracy:0.0000})",
             runId,
             evaluation.Accuracy,
             evaluation.Rows,
+            evaluation.MajorityAccuracy,
             evaluation.BestRunId,
             evaluation.BestAccuracy);
         ctx.Push("accuracy", evaluation.Accuracy);

@@ -52,6 +52,8 @@ public static class TrainCommand
 
         var summary = TrainingSummary.Read(Path.Combine(settings.ModelOut, SummaryFile));
         output.WriteLine($"  trained in {watch.Elapsed.TotalSeconds:0.0} s ({result.Attempts} attempt(s)): loss {summary.Loss:0.0000}, accuracy {summary.Accuracy:0.0000}, val_loss {summary.ValidationLoss:0.0000}, val_accuracy {summary.ValidationAccuracy:0.0000}");
+        var (majority, heldOut) = ModelEvaluation.MajorityAccuracy(Datasets(settings).Validation);
+        output.WriteLine($"  always predicting the majority class would score {majority:0.0000} on the {heldOut:N0} held-out rows");
         output.WriteLine($"  saved the model to {settings.ModelOut} (model.json + model.safetensors); run {summary.RunId} in experiment '{PrepareTracking.Experiment}' at {settings.TrackingUri}");
         return 0;
     }
