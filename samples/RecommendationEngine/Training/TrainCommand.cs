@@ -115,7 +115,10 @@ public static class TrainCommand
     /// <summary>The training rows (shuffled, batched) and the held-out validation rows (the last ones) of the features.</summary>
     public static (Dataset Train, Dataset Validation, long TrainRows) Datasets(TrainSettings settings)
     {
-        var all = ParquetDataset.Open(settings.Features, "features", "label");
+        // Record sharding: every worker sees the same row order and takes its slice of each global batch, so the
+        // train/validation split below (Take/Skip on rows) means the same on every worker. With file sharding each
+        // worker would read only its own part files and take/skip within them.
+        var all = ParquetDataset.Open(settings.Features, "features", "label").WithOptions(new DatasetOptions { AutoShardPolicy = AutoShardPolicy.Data });
         var rows = Frame.ReadParquet(settings.Features).Count();
         var held = (long)Math.Round(rows * settings.ValidationFraction);
         var trainRows = rows - held;

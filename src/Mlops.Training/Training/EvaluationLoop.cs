@@ -87,7 +87,10 @@ internal sealed class EvaluationLoop
         context.AllReduceSum(values, _cancellationToken);
         if (values[StepStatistics.CountSlot] == 0)
         {
-            throw new InvalidOperationException($"{stage}: the dataset ({_dataset}) yielded no examples to evaluate.");
+            var sharding = context.NumReplicas > 1
+                ? " With file sharding (AutoShardPolicy.File, or Auto with at least as many files as replicas) each replica reads only its own files, and Take/Skip apply within them; AutoShardPolicy.Data splits records instead."
+                : string.Empty;
+            throw new InvalidOperationException($"{stage}: the dataset ({_dataset}) yielded no examples to evaluate.{sharding}");
         }
 
         var logs = statistics.Logs(values);
