@@ -30,7 +30,7 @@ public static class TrainCommand
     public static int Run(TrainSettings settings, TextWriter output)
     {
         var rows = Frame.ReadParquet(settings.Features).Count();
-        output.WriteLine($"train: {settings.Workers} worker(s), MultiWorkerMirroredStrategy over the TCP ring, {rows:N0} feature rows in {settings.Features}");
+        output.WriteLine($"train: {settings.Workers} worker(s), MultiWorkerMirroredStrategy, gradients all-reduced over the ring (shared memory between local workers), {rows:N0} feature rows in {settings.Features}");
         output.WriteLine($"  model: Dense(64, relu) -> Dense(64, relu) -> Dense(1, sigmoid); Adam(lr {settings.LearningRate}), binary cross-entropy, accuracy");
         output.WriteLine($"  {settings.Epochs} epoch(s), global batch {settings.BatchSize} ({settings.BatchSize / settings.Workers} per worker), {settings.ValidationFraction:P0} held out for validation, seed {settings.Seed}");
         var watch = Stopwatch.StartNew();
