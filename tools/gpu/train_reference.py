@@ -41,9 +41,12 @@ def set_tf32(enabled):
     """TF32 for float32 matmuls; the newer per-backend precision setting where this torch has it."""
     matmul = torch.backends.cuda.matmul
     if hasattr(matmul, "fp32_precision"):
-        matmul.fp32_precision = "tf32" if enabled else "ieee"
-    else:
-        matmul.allow_tf32 = enabled
+        try:
+            matmul.fp32_precision = "tf32" if enabled else "ieee"
+            return
+        except (RuntimeError, ValueError, TypeError) as error:
+            say(f"# fp32_precision refused ({error}); using allow_tf32")
+    matmul.allow_tf32 = enabled
 
 
 def build(kind, width, hidden):
