@@ -104,11 +104,30 @@ public static class GpuTrainerBenchmark
         Console.WriteLine($"# training-gpu: {TorchRuntime.Description}; device {device}; {torch.get_num_threads()} torch thread(s); {warmup} warm-up steps, median of {repeats} x {steps} steps");
         using var strategy = SingleWorker(device, options, seed: 1);
         var rows = new List<GpuResult>();
+        var failures = 0;
         foreach (var config in Configs.Where(c => wanted.Contains(c.Name)))
         {
             var shaped = config with { Batch = maxBatch > 0 ? Math.Min(config.Batch, maxBatch) : config.Batch, Hidden = config.Model == "mlp" ? hidden : 64 };
             Console.WriteLine($"[gpu-train] progress: {shaped.Name} (batch {shaped.Batch}) started, {Stopwatch.GetElapsedTime(Started).TotalSeconds:0.0} s");
-            rows.Add(RunConfig(shaped, strategy, device, steps, warmup, repeats));
+            try
+            {
+                rows.Add(RunConfig(shaped, strategy, device, steps, warmup, repeats));
+            }
+            catch (Exception ex) when (ex is not TorchLoadException)
+            {
+                // One failing config must not hide the others: the join lists it under failures.
+                failures++;
+                Console.WriteLine($"[gpu-train] lang=cs config={shaped.Name} error={ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}");
+                Console.WriteLine(ex.StackTrace);
+            }
+            finally
+            {
+                if (device.type == DeviceType.CUDA)
+                {
+                    torch.backends.cuda.matmul.allow_tf32 = false;
+                }
+            }
+
             GC.Collect();
             GC.WaitForPendingFinalizers();
         }
@@ -123,7 +142,7 @@ public static class GpuTrainerBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Config.Name} | {r.Config.Batch} | {r.Parameters:N0} | {r.PlainMs:0.000} | {r.FitDeviceMs:0.000} | {r.FitDeviceMs / r.PlainMs:0.00}x | {r.FitHostMs:0.000} | {r.FitHostMs / r.PlainMs:0.00}x | {r.Config.Batch * 1000.0 / r.FitDeviceMs:N0} |"));
         }
 
-        return 0;
+        return failures == 0 ? 0 : 1;
     }
 
     private static readonly long Started = Stopwatch.GetTimestamp();
@@ -224,10 +243,6 @@ public static class GpuTrainerBenchmark
         {
             bx.Dispose();
             by.Dispose();
-        }
-        if (cuda)
-        {
-            torch.backends.cuda.matmul.allow_tf32 = false;
         }
 
         return result;
