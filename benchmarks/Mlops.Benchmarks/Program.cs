@@ -11,6 +11,7 @@ using Mlops.Benchmarks;
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- tracking [--runs 100000] [--metrics 10] [--repeats 5] [--server http://127.0.0.1:5000]   (logging and search)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training [--batches 32,1024] [--steps 1500] [--threads 2]   (Fit vs a plain TorchSharp loop)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training-workers [--workers 2] [--batches 32,1024]   (2-worker throughput, all-reduce share)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training-gpu [--device cuda|cpu] [--configs seed-b1024,...] [--libtorch DIR] | training-cuda-check   (GPU: Fit vs plain TorchSharp; tools/gpu-check.sh)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
 {
@@ -51,6 +52,11 @@ if (args.Length >= 1 && args[0] == "tracking")
 if (args.Length >= 1 && args[0] is "training" or "training-workers" or "training-worker")
 {
     return Mlops.Benchmarks.Training.TrainerBenchmark.Run(args);
+}
+
+if (args.Length >= 1 && args[0] is "training-gpu" or "training-cuda-check")
+{
+    return Mlops.Benchmarks.Training.GpuTrainerBenchmark.Run(args);
 }
 
 if (args.Length >= 1 && args[0] == "bdn")
