@@ -27,7 +27,7 @@ internal static class CudaStrategyCheck
             using var first = randn(1000, device: chosen.Device);
             chosen.Seed(11);
             using var second = randn(1000, device: chosen.Device);
-            Check("Seed reseeds the CUDA generator", first.equal(second).item<bool>());
+            Check("Seed reseeds the CUDA generator", first.eq(second).all().item<bool>());
         }
 
         var spec = ClusterSpec.SingleProcess(StrategyProcesses.FreePort());
@@ -40,7 +40,7 @@ internal static class CudaStrategyCheck
             using var expected = arange(10_007, dtype: type, device: strategy.Device).mul_(3);
             strategy.AllReduceSum(values);
             strategy.BroadcastParameters(values);
-            Check($"{type} all-reduce and broadcast over {strategy.Statistics.AllReduceCalls} call(s), 10,007 elements in 4 KiB buckets", values.equal(expected).item<bool>());
+            Check($"{type} all-reduce and broadcast over {strategy.Statistics.AllReduceCalls} call(s), 10,007 elements in 4 KiB buckets", values.eq(expected).all().item<bool>());
         }
 
         Span<double> stats = [1.5, 2.5, -3];
