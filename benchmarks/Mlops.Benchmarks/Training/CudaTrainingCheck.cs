@@ -177,7 +177,7 @@ internal static class CudaTrainingCheck
         difference = MaxDifference(onDevice, fromDevice);
         Check($"data already on the device trains as host arrays do (max |difference| {difference:G3})", difference < 1e-12);
 
-        var replicas = new DeviceThreadReplicas(2, device);
+        var replicas = new ThreadReplicaGroup(2, device);
         var perReplica = replicas.Run(_ => TrainFloat64(device, ReplicaScope.Current, hostData));
         difference = Math.Max(MaxDifference(onDevice, perReplica[0]), MaxDifference(perReplica[0], perReplica[1]));
         foreach (var weights in perReplica)

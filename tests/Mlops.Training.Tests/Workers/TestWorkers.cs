@@ -18,7 +18,6 @@ internal static class TestWorkers
         ["strategy-fit"] = StrategyWorkers.Fit,
         ["strategy-fit-bad"] = StrategyWorkers.FitBadInput,
         ["strategy-fit-resume"] = StrategyWorkers.FitResume,
-        ["strategy-cuda-check"] = Distributed.CudaStrategyCheck.Run,
     };
 
     public static int Run(string mode, string[] args)

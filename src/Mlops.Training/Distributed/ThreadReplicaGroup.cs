@@ -1,29 +1,39 @@
-using Mlops.Training.Distributed;
 using static TorchSharp.torch;
 
-namespace Mlops.Benchmarks.Training;
+namespace Mlops.Training.Distributed;
 
 /// <summary>
-/// N replicas as threads of one process sharing one device, so the training loop's multi-replica step (loss sums,
-/// statistics in the gradient buffer's tail, reduced counts, division by the global count) runs on a GPU even where
-/// only one GPU exists and NCCL cannot pair two ranks on it. Collectives copy through the host and sum in rank order in
-/// float64, so every replica gets the same values; every wait has a timeout.
+/// N replicas as threads of one process, sharing one device: the training loop's replica logic (broadcast, gradient
+/// sums, statistics, agreed errors) without worker processes, for tests and for exercising multi-replica training on a
+/// machine with one GPU. Collectives go through host arrays between two barrier phases; sums are taken in rank order
+/// in float64, so every replica gets bit-identical results. Every wait has a timeout.
 /// </summary>
-internal sealed class DeviceThreadReplicas
+internal sealed class ThreadReplicaGroup
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
     private readonly Barrier _barrier;
     private readonly double[][] _slots;
     private readonly string?[] _errors;
     private readonly Device _device;
+    private int _allReduceCalls;
 
-    public DeviceThreadReplicas(int size, Device device)
+    public ThreadReplicaGroup(int size, Device? device = null)
     {
+        Size = size;
         _barrier = new Barrier(size);
         _slots = new double[size][];
         _errors = new string?[size];
-        _device = device;
+        _device = device ?? CPU;
     }
+
+    /// <summary>The number of replicas.</summary>
+    public int Size { get; }
+
+    /// <summary>How many gradient all-reduces replica 0 has made (tests check that world size 1 makes none).</summary>
+    public int AllReduceCalls => Volatile.Read(ref _allReduceCalls);
+
+    /// <summary>The context of one replica, for code that enters its scope itself.</summary>
+    public IReplicaContext Replica(int rank) => new Member(this, rank);
 
     /// <summary>Runs <paramref name="body"/> on every replica's thread inside its replica scope; returns each replica's result.</summary>
     /// <exception cref="AggregateException">A replica failed; holds every replica's exception.</exception>
@@ -80,7 +90,7 @@ internal sealed class DeviceThreadReplicas
         return sum;
     }
 
-    private sealed class Member(DeviceThreadReplicas group, int rank) : IReplicaContext
+    private sealed class Member(ThreadReplicaGroup group, int rank) : IReplicaContext
     {
         public int ReplicaId => rank;
 
@@ -101,6 +111,11 @@ internal sealed class DeviceThreadReplicas
 
         public void AllReduceSum(Tensor flat, CancellationToken cancellationToken)
         {
+            if (rank == 0)
+            {
+                Interlocked.Increment(ref group._allReduceCalls);
+            }
+
             group._slots[rank] = ToHost(flat);
             group.Wait();
             var sum = group.SumOfSlots();
