@@ -80,6 +80,13 @@ public sealed class BackupAndRestore : Callback, IResumeSource
             {
                 File.Delete(file);
             }
+
+            // The folder goes too when only the backup was in it, as Keras removes its backup directory; a folder the
+            // user keeps other files in stays.
+            if (!Directory.EnumerateFileSystemEntries(_directory).Any())
+            {
+                Directory.Delete(_directory);
+            }
         }
     }
 

@@ -120,6 +120,30 @@ public sealed class FeatureJobTests : IDisposable
         Assert.Contains($"run {run.Info.RunId} in experiment", first.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_sample_trains_with_two_workers_on_features_in_several_part_files()
+    {
+        var assembly = typeof(FeatureJob).Assembly.Location;
+        var data = Path.Combine(_root, "train-data");
+        var features = Path.Combine(_root, "train-features");
+        Assert.Equal(0, Run(assembly, "generate", "--out", data, "--clicks", "20000").ExitCode);
+        Assert.Equal(0, Run(assembly, "prepare", "--data", data, "--out", features).ExitCode);
+
+        // As many part files as workers: Auto sharding would shard by file, where each worker's Take/Skip split would
+        // see only its own file (the 1M-click default run has two part files). The sample shards by record instead.
+        var part = Directory.GetFiles(features, "part-*.parquet").Single();
+        File.Copy(part, Path.Combine(features, "part-99999-copy.snappy.parquet"));
+
+        var train = Run(assembly, "train", "--features", features, "--workers", "2", "--epochs", "2", "--model-out", Path.Combine(_root, "train-model"), "--tracking-uri", "sqlite:///" + Path.Combine(_root, "train.db"));
+
+        Assert.True(train.ExitCode == 0, train.Output);
+        Assert.Contains("train: 2 worker(s)", train.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\[rank 0\] Epoch 2/2 .* val_accuracy: 0\.\d+", train.Output);
+        Assert.True(File.Exists(Path.Combine(_root, "train-model", "model.json")));
+        Assert.True(File.Exists(Path.Combine(_root, "train-model", "model.safetensors")));
+        Assert.False(Directory.Exists(Path.Combine(_root, "training-backup")), "the backup is removed after a successful run");
+    }
+
     private static (int ExitCode, string Output) Run(string assembly, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
