@@ -42,7 +42,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>A client for a new, uniquely named container (not yet created) with the given options.</summary>
     public BlobContainerClient NewContainer(BlobClientOptions? options = null)
     {
-        var name = $"t{Environment.ProcessId}-{Interlocked.Increment(ref _containerCounter)}-{Guid.NewGuid():N}"[..40].TrimEnd('-');
+        // Container names are at most 63 characters; a small process id makes the name shorter than 40, so cut only
+        // what is longer (a fixed [..40] failed every Azurite test when the PIDs had wrapped round to 3 digits).
+        var full = $"t{Environment.ProcessId}-{Interlocked.Increment(ref _containerCounter)}-{Guid.NewGuid():N}";
+        var name = full[..Math.Min(full.Length, 40)].TrimEnd('-');
         return new BlobServiceClient(ConnectionString, options ?? new BlobClientOptions()).GetBlobContainerClient(name);
     }
 
