@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Mlops.Training;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
@@ -101,13 +100,9 @@ public static class TrainerBenchmark
         foreach (var batch in Ints(options, "batches", "32,1024"))
         {
             var resultFile = Path.Combine(Path.GetTempPath(), $"mlops-trainer-bench-{Environment.ProcessId}-{batch}.txt");
-            var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath ?? "dotnet") == "dotnet" ? new[] { Assembly.GetEntryAssembly()!.Location } : [];
-            var result = new LocalLauncher(new LaunchOptions
-            {
-                FileName = Environment.ProcessPath ?? "dotnet",
-                Arguments = [.. host, "training-worker", "--batch", batch.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture), "--out", resultFile],
-                ProcessCount = workers,
-            }).Run();
+            var result = new LocalLauncher(LaunchOptions.ForCurrentProgram(
+                ["training-worker", "--batch", batch.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture), "--out", resultFile],
+                workers)).Run();
             if (!result.Succeeded)
             {
                 Console.Error.WriteLine(result.Summary());

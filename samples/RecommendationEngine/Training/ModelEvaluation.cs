@@ -19,7 +19,7 @@ public static class ModelEvaluation
     /// <summary>Loads the model, evaluates it on the validation rows, logs <c>eval_accuracy</c>/<c>eval_loss</c> to its training run and looks up the best run.</summary>
     public static EvaluationResult Run(TrainSettings settings, string modelPath, string runId)
     {
-        var (_, validation, trainRows) = TrainCommand.Datasets(settings);
+        var validation = TrainCommand.Datasets(settings).Validation;
         using var model = Model.Load(modelPath);
         var scores = model.Evaluate(validation);
         var accuracy = scores["accuracy"];

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using Mlops.Features;
 using Mlops.Tracking;
@@ -29,20 +28,13 @@ public static class TrainCommand
     /// <summary>Launches the workers and waits for them; returns the process exit code.</summary>
     public static int Run(TrainSettings settings, TextWriter output)
     {
-        var rows = Frame.ReadParquet(settings.Features).Count();
+        var split = Datasets(settings);
+        var rows = split.TrainRows + split.ValidationRows;
         output.WriteLine($"train: {settings.Workers} worker(s), MultiWorkerMirroredStrategy, gradients all-reduced over the ring (shared memory between local workers), {rows:N0} feature rows in {settings.Features}");
         output.WriteLine($"  model: Dense(64, relu) -> Dense(64, relu) -> Dense(1, sigmoid); Adam(lr {settings.LearningRate}), binary cross-entropy, accuracy");
         output.WriteLine($"  {settings.Epochs} epoch(s), global batch {settings.BatchSize} ({settings.BatchSize / settings.Workers} per worker), {settings.ValidationFraction:P0} held out for validation, seed {settings.Seed}");
         var watch = Stopwatch.StartNew();
-        var launcher = new LocalLauncher(
-            new LaunchOptions
-            {
-                FileName = Environment.ProcessPath ?? "dotnet",
-                Arguments = [.. HostArguments(), "train-worker", .. settings.ToArguments()],
-                ProcessCount = settings.Workers,
-                MaxRestarts = settings.MaxRestarts,
-            },
-            output);
+        var launcher = new LocalLauncher(LaunchOptions.ForCurrentProgram(["train-worker", .. settings.ToArguments()], settings.Workers, settings.MaxRestarts), output);
         var result = launcher.Run();
         if (!result.Succeeded)
         {
@@ -52,7 +44,7 @@ public static class TrainCommand
 
         var summary = TrainingSummary.Read(Path.Combine(settings.ModelOut, SummaryFile));
         output.WriteLine($"  trained in {watch.Elapsed.TotalSeconds:0.0} s ({result.Attempts} attempt(s)): loss {summary.Loss:0.0000}, accuracy {summary.Accuracy:0.0000}, val_loss {summary.ValidationLoss:0.0000}, val_accuracy {summary.ValidationAccuracy:0.0000}");
-        var (majority, heldOut) = ModelEvaluation.MajorityAccuracy(Datasets(settings).Validation);
+        var (majority, heldOut) = ModelEvaluation.MajorityAccuracy(split.Validation);
         output.WriteLine($"  always predicting the majority class would score {majority:0.0000} on the {heldOut:N0} held-out rows");
         output.WriteLine($"  saved the model to {settings.ModelOut} (model.json + model.safetensors); run {summary.RunId} in experiment '{PrepareTracking.Experiment}' at {settings.TrackingUri}");
         return 0;
@@ -62,7 +54,7 @@ public static class TrainCommand
     public static int Worker(TrainSettings settings)
     {
         using var strategy = MultiWorkerMirroredStrategy.FromEnvironment(new MultiWorkerMirroredStrategyOptions { Seed = settings.Seed });
-        var (train, validation, trainRows) = Datasets(settings);
+        var (train, validation, trainRows, _) = Datasets(settings);
         using var model = strategy.Scope(() => Sequential.Input(train.FeatureWidth)
             .Dense(64, Activation.Relu)
             .Dense(64, Activation.Relu)
@@ -113,27 +105,29 @@ public static class TrainCommand
     }
 
     /// <summary>The training rows (shuffled, batched) and the held-out validation rows (the last ones) of the features.</summary>
-    public static (Dataset Train, Dataset Validation, long TrainRows) Datasets(TrainSettings settings)
+    public static FeatureSplit Datasets(TrainSettings settings)
     {
         // Record sharding: every worker sees the same row order and takes its slice of each global batch, so the
         // train/validation split below (Take/Skip on rows) means the same on every worker. With file sharding each
         // worker would read only its own part files and take/skip within them.
         var all = ParquetDataset.Open(settings.Features, "features", "label").WithOptions(new DatasetOptions { AutoShardPolicy = AutoShardPolicy.Data });
-        var rows = Frame.ReadParquet(settings.Features).Count();
+        // The Parquet footers give the exact row count; nothing is decoded for it.
+        var frame = Frame.ReadParquet(settings.Features);
+        var rows = frame.IsRowCountExact ? frame.EstimatedRowCount!.Value : frame.Count();
         var held = (long)Math.Round(rows * settings.ValidationFraction);
         var trainRows = rows - held;
         var train = all.Take(trainRows).Shuffle(bufferSize: (int)Math.Min(trainRows, 1 << 20), seed: settings.Seed).Batch(settings.BatchSize).Prefetch(4);
         var validation = all.Skip(trainRows).Batch(settings.BatchSize);
-        return (settings.StepsPerEpoch is null ? train : train.Repeat(), validation, trainRows);
-    }
-
-    private static IEnumerable<string> HostArguments()
-    {
-        // Under `dotnet app.dll` the process is the dotnet host and the app's dll comes first; an apphost needs nothing.
-        var process = Path.GetFileNameWithoutExtension(Environment.ProcessPath ?? "dotnet");
-        return process == "dotnet" ? [Assembly.GetEntryAssembly()!.Location] : [];
+        return new FeatureSplit(settings.StepsPerEpoch is null ? train : train.Repeat(), validation, trainRows, held);
     }
 }
+
+/// <summary>The feature rows split for training: shuffled training batches and the held-out rows (the last ones).</summary>
+/// <param name="Train">The training batches.</param>
+/// <param name="Validation">The held-out batches.</param>
+/// <param name="TrainRows">Rows in <paramref name="Train"/> per pass.</param>
+/// <param name="ValidationRows">Rows in <paramref name="Validation"/>.</param>
+public sealed record FeatureSplit(Dataset Train, Dataset Validation, long TrainRows, long ValidationRows);
 
 /// <summary>What the chief reports back to the launching process.</summary>
 public sealed record TrainingSummary(string RunId, double Loss, double Accuracy, double ValidationLoss, double ValidationAccuracy)

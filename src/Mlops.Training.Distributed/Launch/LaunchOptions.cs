@@ -32,4 +32,27 @@ public sealed class LaunchOptions
 
     /// <summary>The working directory of the workers; the current one when null.</summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>
+    /// Options that start copies of the running program with <paramref name="arguments"/>: its apphost, or under
+    /// <c>dotnet app.dll</c> the dotnet host with the app's dll first. For programs that launch their own workers.
+    /// </summary>
+    /// <param name="arguments">The workers' arguments (after the dll, if any).</param>
+    /// <param name="processCount">The number of workers.</param>
+    /// <param name="maxRestarts">How many times the whole job is restarted after a worker fails.</param>
+    /// <returns>The options, with defaults for everything else.</returns>
+    public static LaunchOptions ForCurrentProgram(IEnumerable<string> arguments, int processCount, int maxRestarts = 0)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var host = System.Environment.ProcessPath ?? "dotnet";
+        var underDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        return new LaunchOptions
+        {
+            FileName = host,
+            Arguments = underDotnet && !string.IsNullOrEmpty(entry) ? [entry, .. arguments] : [.. arguments],
+            ProcessCount = processCount,
+            MaxRestarts = maxRestarts,
+        };
+    }
 }

@@ -80,4 +80,15 @@ public class LocalLauncherTests
         Assert.True(result.Succeeded, chosen.ToString());
         Assert.Contains("[rank 0] omp=7", chosen.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OptionsForTheCurrentProgramStartItsHostWithItsEntryAssemblyWhenRunUnderDotnet()
+    {
+        var options = LaunchOptions.ForCurrentProgram(["worker", "--x", "1"], processCount: 3, maxRestarts: 2);
+        Assert.Equal(Environment.ProcessPath, options.FileName);
+        Assert.Equal(["worker", "--x", "1"], options.Arguments.TakeLast(3));
+        var underDotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet";
+        Assert.Equal(underDotnet ? 4 : 3, options.Arguments.Count);
+        Assert.Equal((3, 2), (options.ProcessCount, options.MaxRestarts));
+    }
 }
