@@ -29,6 +29,9 @@ internal sealed unsafe class RingLink : IDisposable
     private readonly RingSender _sender;
     private readonly byte[] _staging;
     private readonly byte[] _headerIn = new byte[RingFrameHeader.Size];
+    private readonly bool _progress;
+    private readonly Queue<PendingFrame> _pending = new();
+    private int _headWritten;
     private byte[] _abortFrame = [];
     private bool _threaded;
     private bool _aborted;
@@ -60,6 +63,12 @@ internal sealed unsafe class RingLink : IDisposable
 
         _staging = GC.AllocateUninitializedArray<byte>(RingFrameHeader.Size + pieceBytes, pinned: true);
         _sender = new RingSender(next, outgoing, rank);
+
+        // Both neighbours share memory with this rank: the calling thread moves bytes both ways, as MPICH's progress
+        // engine does, writing while there is room and reading while there are bytes, never blocking on one while the
+        // other could move. A piece just reduced then leaves from this core's cache, and no second thread competes for
+        // the cores (ranks × 2 threads oversubscribe a small machine).
+        _progress = outgoing is not null && incoming is not null;
     }
 
     public int PreviousRank => _previousRank;
@@ -78,11 +87,19 @@ internal sealed unsafe class RingLink : IDisposable
     /// room while the ranks wait on each other; threaded sends otherwise, so sends overlap receives.
     /// </summary>
     public void Begin(long totalBytes) =>
-        _threaded = totalBytes > _inlineBytes && (_outgoing is null || totalBytes > _outgoing.Capacity / InlinePipeFraction);
+        _threaded = !_progress && totalBytes > _inlineBytes && (_outgoing is null || totalBytes > _outgoing.Capacity / InlinePipeFraction);
 
     public void Send(in CollectiveCall call, nint payload, int length)
     {
         var header = new RingFrameHeader(RingFrameKind.Data, call, length, _rank);
+        if (_progress)
+        {
+            // Queued, then written as far as there is room; the rest goes while this thread waits to receive, or in Finish.
+            _pending.Enqueue(new PendingFrame(header, payload));
+            Flush(call);
+            return;
+        }
+
         if (_threaded)
         {
             _sender.Enqueue(header, payload);
@@ -122,32 +139,9 @@ internal sealed unsafe class RingLink : IDisposable
 
     public void Receive(in CollectiveCall call, nint destination, int length)
     {
-        RingFrameHeader header;
         try
         {
-            ReceiveAll(_headerIn, call);
-            if (!RingFrameHeader.TryRead(_headerIn, out header))
-            {
-                throw new CollectiveException($"Rank {_rank} received a malformed frame from rank {_previousRank} during collective {call}; the ring's byte stream is corrupt.", _rank, _previousRank, call);
-            }
-
-            if (header.FrameKind == RingFrameKind.Abort)
-            {
-                var payload = new byte[header.PayloadBytes];
-                ReceiveAll(payload, call);
-                throw FromAbort(payload, call);
-            }
-
-            if (header.Call != call)
-            {
-                throw Mismatch(call, header.Call);
-            }
-
-            if (header.PayloadBytes != length)
-            {
-                throw new CollectiveException($"Rank {_rank} expected {length} bytes from rank {_previousRank} in collective {call} but got {header.PayloadBytes}; the ranks disagree on the layout.", _rank, _previousRank, call);
-            }
-
+            ReceiveHeader(call, length);
             if (length > 0)
             {
                 ReceiveAll(new Span<byte>((void*)destination, length), call);
@@ -159,9 +153,95 @@ internal sealed unsafe class RingLink : IDisposable
         }
     }
 
+    /// <summary>
+    /// Receives a piece and reduces it into <paramref name="target"/> (<c>target[i] = op(target[i], piece[i])</c>). Over
+    /// shared memory the sum reads the piece where it lies in the pipe; over TCP it lands in <paramref name="scratch"/> first.
+    /// </summary>
+    public void ReceiveReduce(in CollectiveCall call, nint target, int length, nint scratch)
+    {
+        try
+        {
+            ReceiveHeader(call, length);
+            if (length == 0)
+            {
+                return;
+            }
+
+            if (_incoming is null)
+            {
+                ReceiveAll(new Span<byte>((void*)scratch, length), call);
+                ReductionKernels.Reduce(target, scratch, length / CollectiveDataTypes.SizeOf(call.DataType), call.DataType, call.Op);
+                return;
+            }
+
+            var size = CollectiveDataTypes.SizeOf(call.DataType);
+            var consumer = new ReduceConsumer((byte*)target, size, call.DataType, call.Op);
+            if (_progress)
+            {
+                Pump(call, length, size, ref consumer);
+                return;
+            }
+
+            int got;
+            try
+            {
+                got = _incoming.ReadInPlace(length, size, ref consumer);
+            }
+            catch (SocketException ex)
+            {
+                throw ReceiveFailed(call, ex);
+            }
+            catch (ObjectDisposedException ex)
+            {
+                throw ReceiveFailed(call, ex);
+            }
+
+            if (got < length)
+            {
+                throw PreviousClosed(call);
+            }
+        }
+        catch (CollectiveException ex)
+        {
+            throw Abort(ex);
+        }
+    }
+
+    private void ReceiveHeader(in CollectiveCall call, int length)
+    {
+        ReceiveAll(_headerIn, call);
+        if (!RingFrameHeader.TryRead(_headerIn, out var header))
+        {
+            throw new CollectiveException($"Rank {_rank} received a malformed frame from rank {_previousRank} during collective {call}; the ring's byte stream is corrupt.", _rank, _previousRank, call);
+        }
+
+        if (header.FrameKind == RingFrameKind.Abort)
+        {
+            var payload = new byte[header.PayloadBytes];
+            ReceiveAll(payload, call);
+            throw FromAbort(payload, call);
+        }
+
+        if (header.Call != call)
+        {
+            throw Mismatch(call, header.Call);
+        }
+
+        if (header.PayloadBytes != length)
+        {
+            throw new CollectiveException($"Rank {_rank} expected {length} bytes from rank {_previousRank} in collective {call} but got {header.PayloadBytes}; the ranks disagree on the layout.", _rank, _previousRank, call);
+        }
+    }
+
     /// <summary>Waits for the queued sends of a threaded collective to reach the socket.</summary>
     public void Finish(in CollectiveCall call)
     {
+        if (_progress)
+        {
+            FlushAll(call);
+            return;
+        }
+
         if (!_threaded)
         {
             return;
@@ -201,7 +281,11 @@ internal sealed unsafe class RingLink : IDisposable
         {
             var header = new RingFrameHeader(RingFrameKind.Abort, reason.Call ?? default, _abortFrame.Length - RingFrameHeader.Size, _rank);
             header.Write(_abortFrame);
-            if (_sender.Error is null)
+            if (_progress)
+            {
+                AbortInPlace(header);
+            }
+            else if (_sender.Error is null)
             {
                 _sender.ClearPending();
                 fixed (byte* payload = &_abortFrame[RingFrameHeader.Size])
@@ -359,6 +443,17 @@ internal sealed unsafe class RingLink : IDisposable
 
     private void ReceiveAll(Span<byte> buffer, in CollectiveCall call)
     {
+        if (_progress)
+        {
+            fixed (byte* destination = buffer)
+            {
+                var consumer = new CopyConsumer(destination);
+                Pump(call, buffer.Length, 1, ref consumer);
+            }
+
+            return;
+        }
+
         try
         {
             while (buffer.Length > 0)
@@ -366,25 +461,251 @@ internal sealed unsafe class RingLink : IDisposable
                 var n = ReceiveSome(buffer);
                 if (n == 0)
                 {
-                    throw new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_previousRank} in collective {call}: rank {_previousRank} closed it (exited or crashed).", _rank, _previousRank, call);
+                    throw PreviousClosed(call);
                 }
 
                 buffer = buffer[n..];
             }
         }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
-            throw new CollectiveTimeoutException(
+            throw ReceiveFailed(call, ex);
+        }
+    }
+
+    /// <summary>
+    /// Progress mode: consumes <paramref name="length"/> incoming bytes through <paramref name="consumer"/> and, whenever
+    /// nothing has arrived, writes queued frames as far as there is room. Sleeps only when neither side can move: on
+    /// the outgoing pipe when frames wait for room (the next rank, which then has bytes to read, always reads them),
+    /// otherwise on the incoming one.
+    /// </summary>
+    private void Pump<TConsumer>(in CollectiveCall call, int length, int unit, ref TConsumer consumer)
+        where TConsumer : struct, IPipeConsumer
+    {
+        var incoming = _incoming!;
+        var outgoing = _outgoing!;
+        var done = 0;
+        var forData = incoming.NewWaiter();
+        var forRoom = outgoing.NewWaiter();
+        while (true)
+        {
+            var before = done;
+            bool open;
+            try
+            {
+                open = incoming.TryReadInPlace(length, unit, ref consumer, ref done);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                throw ReceiveFailed(call, ex);
+            }
+
+            if (done == length)
+            {
+                return;
+            }
+
+            var sent = _pending.Count > 0 ? Flush(call) : 0;
+            if (done > before || sent > 0)
+            {
+                forData = incoming.NewWaiter();
+                forRoom = outgoing.NewWaiter();
+                continue;
+            }
+
+            if (!open)
+            {
+                throw PreviousClosed(call);
+            }
+
+            if (_pending.Count > 0 && !outgoing.HasRoom)
+            {
+                WaitForRoom(call, ref forRoom);
+                continue;
+            }
+
+            bool alive;
+            try
+            {
+                alive = incoming.WaitForData(ref forData);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                throw ReceiveFailed(call, ex);
+            }
+
+            if (!alive)
+            {
+                throw PreviousClosed(call);
+            }
+        }
+    }
+
+    /// <summary>Writes queued frames, in order, as far as the outgoing pipe has room; returns the bytes written.</summary>
+    private int Flush(in CollectiveCall call)
+    {
+        try
+        {
+            return FlushCore();
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            throw Abort(SendFailed(call, ex));
+        }
+    }
+
+    private int FlushCore()
+    {
+        var total = 0;
+        Span<byte> header = stackalloc byte[RingFrameHeader.Size];
+        while (_pending.TryPeek(out var frame))
+        {
+            if (_headWritten < RingFrameHeader.Size)
+            {
+                frame.Header.Write(header);
+                var n = _outgoing!.TryWrite(header[_headWritten..]);
+                _headWritten += n;
+                total += n;
+                if (_headWritten < RingFrameHeader.Size)
+                {
+                    return total;
+                }
+            }
+
+            var payloadWritten = _headWritten - RingFrameHeader.Size;
+            if (payloadWritten < frame.Header.PayloadBytes)
+            {
+                var n = _outgoing!.TryWrite(new ReadOnlySpan<byte>((byte*)frame.Payload + payloadWritten, frame.Header.PayloadBytes - payloadWritten));
+                _headWritten += n;
+                total += n;
+                if (_headWritten < RingFrameHeader.Size + frame.Header.PayloadBytes)
+                {
+                    return total;
+                }
+            }
+
+            _pending.Dequeue();
+            _headWritten = 0;
+        }
+
+        return total;
+    }
+
+    /// <summary>Progress mode, end of a collective: every queued frame is written before the caller gets its memory back.</summary>
+    private void FlushAll(in CollectiveCall call)
+    {
+        var forRoom = _outgoing!.NewWaiter();
+        while (_pending.Count > 0)
+        {
+            if (Flush(call) > 0)
+            {
+                forRoom = _outgoing.NewWaiter();
+            }
+            else if (_pending.Count > 0)
+            {
+                WaitForRoom(call, ref forRoom);
+            }
+        }
+    }
+
+    private void WaitForRoom(in CollectiveCall call, ref SharedMemoryPipe.Waiter waiter)
+    {
+        bool alive;
+        try
+        {
+            alive = _outgoing!.WaitForRoom(ref waiter);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            throw Abort(ex is SocketException { SocketErrorCode: SocketError.TimedOut }
+                ? new CollectiveTimeoutException(
+                    $"Rank {_rank} could not send to rank {_nextRank} for {_timeout.TotalSeconds:0.#} s in collective {call}: rank {_nextRank} stopped reading (stalled, or not calling this collective).",
+                    _rank,
+                    _nextRank,
+                    call,
+                    innerException: ex)
+                : SendFailed(call, ex));
+        }
+
+        if (!alive)
+        {
+            throw Abort(SendFailed(call, new SocketException((int)SocketError.ConnectionReset)));
+        }
+    }
+
+    /// <summary>
+    /// Progress mode abort: the frame partly written is completed (the next rank's stream stays well formed), the rest
+    /// of the queue dropped, and the abort frame written, all within the linger time; a next rank that does not read
+    /// gets its pipe closed instead.
+    /// </summary>
+    private void AbortInPlace(in RingFrameHeader header)
+    {
+        var partial = _headWritten > 0 && _pending.TryPeek(out var head) ? head : (PendingFrame?)null;
+        _pending.Clear();
+        if (partial is { } frame)
+        {
+            _pending.Enqueue(frame);
+        }
+
+        fixed (byte* payload = &_abortFrame[RingFrameHeader.Size])
+        {
+            _pending.Enqueue(new PendingFrame(header, (nint)payload));
+            var until = Environment.TickCount64 + (long)Math.Min(AbortLinger, _timeout.TotalMilliseconds);
+            try
+            {
+                while (true)
+                {
+                    FlushCore();
+                    if (_pending.Count == 0)
+                    {
+                        break;
+                    }
+
+                    if (Environment.TickCount64 >= until)
+                    {
+                        _outgoing!.Close();
+                        break;
+                    }
+
+                    Thread.Sleep(1);
+                }
+            }
+            finally
+            {
+                // Nothing may point at the abort frame's or the caller's memory once this returns.
+                _pending.Clear();
+                _headWritten = 0;
+            }
+        }
+    }
+
+    private CollectivePeerLostException PreviousClosed(in CollectiveCall call) =>
+        new($"Rank {_rank} lost its connection to rank {_previousRank} in collective {call}: rank {_previousRank} closed it (exited or crashed).", _rank, _previousRank, call);
+
+    private CollectiveException ReceiveFailed(in CollectiveCall call, Exception ex) =>
+        ex is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock }
+            ? new CollectiveTimeoutException(
                 $"Rank {_rank} waited {_timeout.TotalSeconds:0.#} s for rank {_previousRank} in collective {call} without receiving anything: rank {_previousRank} (or a rank before it in the ring) is stalled or is not calling this collective.",
                 _rank,
                 _previousRank,
                 call,
-                innerException: ex);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
-        {
-            throw new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_previousRank} in collective {call} ({ex.Message}): rank {_previousRank} exited or crashed.", _rank, _previousRank, call, ex);
-        }
+                innerException: ex)
+            : new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_previousRank} in collective {call} ({ex.Message}): rank {_previousRank} exited or crashed.", _rank, _previousRank, call, ex);
+
+    /// <summary>Copies the bytes of a piece, as they come out of the pipe, to the matching place of the destination.</summary>
+    private readonly struct CopyConsumer(byte* destination) : IPipeConsumer
+    {
+        public void Consume(byte* source, int bytes, int offset) => Buffer.MemoryCopy(source, destination + offset, bytes, bytes);
+    }
+
+    /// <summary>A frame waiting for room in the outgoing pipe; its payload is the caller's memory until Finish returns.</summary>
+    private readonly record struct PendingFrame(RingFrameHeader Header, nint Payload);
+
+    /// <summary>Reduces the bytes of a piece, as they come out of the pipe, into the matching place of the target.</summary>
+    private readonly struct ReduceConsumer(byte* target, int size, CollectiveDataType type, ReduceOp op) : IPipeConsumer
+    {
+        public void Consume(byte* source, int bytes, int offset) =>
+            ReductionKernels.Reduce((nint)(target + offset), (nint)source, bytes / size, type, op);
     }
 
     private int ReceiveSome(Span<byte> buffer) => _incoming?.Read(buffer) ?? _previous.Receive(buffer);

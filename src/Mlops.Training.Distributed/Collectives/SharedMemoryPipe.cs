@@ -166,33 +166,18 @@ internal sealed unsafe partial class SharedMemoryPipe : IDisposable
         Enter();
         try
         {
-            var written = Volatile.Read(ref Counter(WrittenOffset));
             var waiter = new Waiter(this);
             while (data.Length > 0)
             {
-                if (_closed)
+                var n = TryWrite(data);
+                if (n > 0)
                 {
-                    throw new SocketException((int)SocketError.Shutdown);
-                }
-
-                if (Volatile.Read(ref Word(ConsumerClosedOffset)) != 0)
-                {
-                    throw new SocketException((int)SocketError.ConnectionReset);
-                }
-
-                var room = _capacity - (written - Volatile.Read(ref Counter(ReadOffset)));
-                if (room > 0)
-                {
-                    var n = (int)Math.Min(Math.Min(room, data.Length), PublishStep);
-                    Copy(data[..n], written);
-                    written += n;
-                    Publish(ref Counter(WrittenOffset), written, ConsumerWaitingOffset, DataSequenceOffset);
                     data = data[n..];
                     waiter = new Waiter(this);
                     continue;
                 }
 
-                if (!waiter.Wait(forData: false, written))
+                if (!waiter.Wait(forData: false, Volatile.Read(ref Counter(WrittenOffset))))
                 {
                     throw new SocketException((int)SocketError.ConnectionReset);
                 }
@@ -203,6 +188,64 @@ internal sealed unsafe partial class SharedMemoryPipe : IDisposable
             Exit();
         }
     }
+
+    /// <summary>Writes as much of <paramref name="data"/> as there is room for now, without waiting.</summary>
+    /// <returns>The bytes written (0 when the pipe is full).</returns>
+    /// <exception cref="SocketException">ConnectionReset when the reader left; Shutdown after <see cref="Close"/>.</exception>
+    public int TryWrite(ReadOnlySpan<byte> data)
+    {
+        Enter();
+        try
+        {
+            if (_closed)
+            {
+                throw new SocketException((int)SocketError.Shutdown);
+            }
+
+            if (Volatile.Read(ref Word(ConsumerClosedOffset)) != 0)
+            {
+                throw new SocketException((int)SocketError.ConnectionReset);
+            }
+
+            var written = Volatile.Read(ref Counter(WrittenOffset));
+            var total = 0;
+            while (data.Length > 0)
+            {
+                var room = _capacity - (written - Volatile.Read(ref Counter(ReadOffset)));
+                if (room <= 0)
+                {
+                    break;
+                }
+
+                var n = (int)Math.Min(Math.Min(room, data.Length), PublishStep);
+                Copy(data[..n], written);
+                written += n;
+                Publish(ref Counter(WrittenOffset), written, ConsumerWaitingOffset, DataSequenceOffset);
+                data = data[n..];
+                total += n;
+            }
+
+            return total;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Whether a write would find room now.</summary>
+    public bool HasRoom => _capacity - (Volatile.Read(ref Counter(WrittenOffset)) - Volatile.Read(ref Counter(ReadOffset))) > 0;
+
+    /// <summary>A fresh wait (spin first, then sleep) for <see cref="WaitForData"/> and <see cref="WaitForRoom"/>; make a new one after progress.</summary>
+    public Waiter NewWaiter() => new(this);
+
+    /// <summary>Waits a little for bytes to read (reader side): returns true to look again, false when the writer is gone.</summary>
+    /// <exception cref="SocketException">TimedOut when <paramref name="waiter"/> has waited <see cref="Timeout"/> in all.</exception>
+    public bool WaitForData(ref Waiter waiter) => WaitFor(ref waiter, forData: true);
+
+    /// <summary>Waits a little for room to write (writer side): returns true to look again, false when the reader is gone.</summary>
+    /// <exception cref="SocketException">TimedOut when <paramref name="waiter"/> has waited <see cref="Timeout"/> in all.</exception>
+    public bool WaitForRoom(ref Waiter waiter) => WaitFor(ref waiter, forData: false);
 
     /// <summary>Reads what is there (at least one byte, at most <paramref name="buffer"/>'s length), waiting for some.</summary>
     /// <returns>The bytes read; 0 at the end of the stream (the writer closed it, left, or this side was closed).</returns>
@@ -246,6 +289,102 @@ internal sealed unsafe partial class SharedMemoryPipe : IDisposable
                     return 0;
                 }
             }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Consumes exactly <paramref name="length"/> bytes where they lie in the pipe, without copying them out first: the
+    /// consumer sees each readable stretch (a whole number of <paramref name="unit"/>-byte elements; an element split by
+    /// the end of the buffer is handed over from a small copy) and the space is released after it returns.
+    /// </summary>
+    /// <returns>The bytes consumed: <paramref name="length"/>, or fewer at the end of the stream.</returns>
+    /// <exception cref="SocketException">TimedOut when nothing arrived for <see cref="Timeout"/>.</exception>
+    public int ReadInPlace<TConsumer>(int length, int unit, ref TConsumer consumer)
+        where TConsumer : struct, IPipeConsumer
+    {
+        Enter();
+        try
+        {
+            var done = 0;
+            var waiter = new Waiter(this);
+            while (done < length)
+            {
+                var before = done;
+                if (!TryReadInPlace(length, unit, ref consumer, ref done))
+                {
+                    return done;
+                }
+
+                if (done > before)
+                {
+                    waiter = new Waiter(this);
+                }
+                else if (!waiter.Wait(forData: true, Volatile.Read(ref Counter(ReadOffset))))
+                {
+                    return done;
+                }
+            }
+
+            return done;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// The part of <see cref="ReadInPlace"/> that is possible now: consumes what has arrived of the bytes from
+    /// <paramref name="done"/> up to <paramref name="length"/>, moving <paramref name="done"/> on, without waiting.
+    /// </summary>
+    /// <returns>False at the end of the stream (the writer closed it with bytes still missing, or this side was closed).</returns>
+    public bool TryReadInPlace<TConsumer>(int length, int unit, ref TConsumer consumer, ref int done)
+        where TConsumer : struct, IPipeConsumer
+    {
+        Enter();
+        try
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            var read = Volatile.Read(ref Counter(ReadOffset));
+            long* split = stackalloc long[1];
+            while (done < length)
+            {
+                var producerClosed = Volatile.Read(ref Word(ProducerClosedOffset)) != 0;
+                var available = Math.Min(Volatile.Read(ref Counter(WrittenOffset)) - read, length - done);
+                if (available < unit)
+                {
+                    // The writer sets its flag after its last bytes, so bytes counted after seeing the flag are all there will be.
+                    return !producerClosed;
+                }
+
+                var offset = read & (_capacity - 1);
+                var take = (int)Math.Min(available, _capacity - offset);
+                take -= take % unit;
+                if (take > 0)
+                {
+                    consumer.Consume(_data + offset, take, done);
+                }
+                else
+                {
+                    take = unit;
+                    CopyOut(new Span<byte>(split, unit), read);
+                    consumer.Consume((byte*)split, unit, done);
+                }
+
+                read += take;
+                done += take;
+                Publish(ref Counter(ReadOffset), read, ProducerWaitingOffset, SpaceSequenceOffset);
+            }
+
+            return true;
         }
         finally
         {
@@ -400,8 +539,21 @@ internal sealed unsafe partial class SharedMemoryPipe : IDisposable
         }
     }
 
+    private bool WaitFor(ref Waiter waiter, bool forData)
+    {
+        Enter();
+        try
+        {
+            return waiter.Wait(forData, Volatile.Read(ref Counter(forData ? ReadOffset : WrittenOffset)));
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     /// <summary>One wait for progress: spins briefly (the other side is usually about to move), then sleeps on the futex in slices.</summary>
-    private struct Waiter(SharedMemoryPipe pipe)
+    internal struct Waiter(SharedMemoryPipe pipe)
     {
         private readonly SharedMemoryPipe _pipe = pipe;
         private SpinWait _spin;
@@ -440,4 +592,11 @@ internal sealed unsafe partial class SharedMemoryPipe : IDisposable
             return _pipe.Ready(forData, position) || _pipe._closed || !_pipe.PeerGone();
         }
     }
+}
+
+/// <summary>What <see cref="SharedMemoryPipe.ReadInPlace"/> hands the bytes to, where they lie in the pipe.</summary>
+internal unsafe interface IPipeConsumer
+{
+    /// <summary>Uses <paramref name="bytes"/> bytes at <paramref name="source"/>, which are the message's bytes from <paramref name="offset"/> on.</summary>
+    void Consume(byte* source, int bytes, int offset);
 }

@@ -143,6 +143,7 @@ public sealed unsafe partial class TcpRingCommunicator
         {
             _link.Begin(0);
             ReduceScatterPhase(c, null, 0, 4, shift: 0, continueToAllGather: false);
+            _link.Finish(c);
         });
     }
 
@@ -164,10 +165,9 @@ public sealed unsafe partial class TcpRingCommunicator
                     var elements = Math.Min(pieceElements, length - offset);
                     var bytes = (int)(elements * size);
                     var target = data + ((start + offset) * size);
-                    _link!.Receive(call, (nint)scratch, bytes);
+                    _link!.ReceiveReduce(call, (nint)target, bytes, (nint)scratch);
                     if (elements > 0)
                     {
-                        ReductionKernels.Reduce((nint)target, (nint)scratch, elements, call.DataType, call.Op);
                         if (last && call.Op == ReduceOp.Average)
                         {
                             ReductionKernels.Divide((nint)target, elements, call.DataType, n);

@@ -60,4 +60,42 @@ public class RingAllReduceTests
             }
         });
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void WideElementsStayWholeWhereThePipeWrapsOffTheirGrid(int worldSize)
+    {
+        // A float32 all-reduce of one element leaves the streams of ranks 0 and 1 four bytes off the 8-byte grid; the
+        // float64 and int64 all-reduces that follow move several 4 MiB pipes' worth, so elements straddle the pipe's end
+        // and the reduction that reads them where they lie must get each one whole.
+        const int count = 1_500_007;
+        RingHarness.RunAll(worldSize, RingHarness.Options(timeoutSeconds: 20, pieceBytes: 256 << 10), comm =>
+        {
+            var one = new float[] { comm.Rank + 1 };
+            comm.AllReduce(one.AsSpan());
+            Assert.Equal(worldSize * (worldSize + 1) / 2, one[0]);
+            for (var round = 0; round < 2; round++)
+            {
+                var doubles = new double[count];
+                var longs = new long[count];
+                for (var i = 0; i < count; i++)
+                {
+                    doubles[i] = (i % 1009) * (comm.Rank + 1) + round;
+                    longs[i] = ((long)i << 20) * (comm.Rank % 2 == 0 ? 1 : -1) + comm.Rank;
+                }
+
+                comm.AllReduce(doubles.AsSpan());
+                comm.AllReduce(longs.AsSpan(), ReduceOp.Max);
+                var rankSum = worldSize * (worldSize + 1) / 2;
+                for (var i = 0; i < count; i++)
+                {
+                    if (doubles[i] != (i % 1009) * rankSum + (round * worldSize) || longs[i] != (i == 0 ? worldSize - 1 : ((long)i << 20) + worldSize - 1 - ((worldSize - 1) % 2)))
+                    {
+                        Assert.Fail($"rank {comm.Rank}, round {round}, element {i}: {doubles[i]}, {longs[i]}");
+                    }
+                }
+            }
+        });
+    }
 }

@@ -90,6 +90,50 @@ public class RingCollectivesTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public void ADifferentSizeOfSeveralPipesIsStillAnErrorOnEveryRank(bool sharedMemory)
+    {
+        // 12 MB per rank: every rank has frames half written into its outgoing 4 MiB pipe when the mismatch is found, and
+        // the abort must still reach every rank as an abort (not a torn frame, not a timeout).
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var errors = RingHarness.Run(3, RingHarness.Options(timeoutSeconds: 3, pieceBytes: 256 << 10, sharedMemory: sharedMemory), comm =>
+        {
+            var data = new float[comm.Rank == 1 ? 2_999_999 : 3_000_000];
+            comm.AllReduce(data.AsSpan());
+        });
+        Assert.All(errors, e => Assert.IsType<CollectiveMismatchException>(e));
+        Assert.All(errors, e => Assert.Contains("AllReduce(Sum, float32 × 2,999,999)", e!.Message, StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.Contains("rank 1", e!.Message, StringComparison.Ordinal));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"took {started.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ARankThatStopsReadingMidCollectiveMakesTheSenderTimeOutNamingIt(bool sharedMemory)
+    {
+        // 32 MB queued for a rank that never reads: the sender's pipe (or socket) fills, and it must fail naming that rank
+        // within the collective timeout rather than wait for ever.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 1, pieceBytes: 256 << 10, sharedMemory: sharedMemory), comm =>
+        {
+            if (comm.Rank == 0)
+            {
+                Thread.Sleep(3000);
+                return;
+            }
+
+            comm.AllReduce(new float[8_000_000].AsSpan());
+        });
+        Assert.Null(errors[0]);
+        var error = Assert.IsType<CollectiveTimeoutException>(errors[1]);
+        Assert.Equal(0, error.FaultyRank);
+        Assert.Contains("rank 0", error.Message, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"took {started.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public void ADifferentCollectiveIsAnErrorOnEveryRankAndAbortsTheCommunicator(bool sharedMemory)
     {
         var errors = RingHarness.Run(2, RingHarness.Options(timeoutSeconds: 3, sharedMemory: sharedMemory), comm =>

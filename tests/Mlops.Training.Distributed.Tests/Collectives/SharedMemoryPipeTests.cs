@@ -81,6 +81,92 @@ public sealed class SharedMemoryPipeTests : IDisposable
     }
 
     [Fact]
+    public unsafe void ReadInPlaceHandsOverWholeElementsEvenWhereOneStraddlesTheEnd()
+    {
+        var (writer, reader) = Pair(capacity: 4096);
+        using (writer)
+        using (reader)
+        {
+            // Four bytes first put every later 8-byte element off the grid, so some straddle the end of the 4 KiB buffer.
+            var values = Enumerable.Range(0, 20_000).Select(i => ((long)i * 2_654_435_761L) ^ 0x5555_5555_5555).ToArray();
+            var bytes = new byte[4 + (values.Length * 8)];
+            Buffer.BlockCopy(values, 0, bytes, 4, values.Length * 8);
+            var sender = new Thread(() =>
+            {
+                var random = new Random(5);
+                for (var offset = 0; offset < bytes.Length;)
+                {
+                    // Odd write sizes: the reader also sees stretches that end inside an element.
+                    var n = Math.Min(random.Next(1, 3000), bytes.Length - offset);
+                    writer.Write(bytes.AsSpan(offset, n));
+                    offset += n;
+                }
+
+                writer.Close();
+            }) { IsBackground = true };
+            sender.Start();
+
+            var head = new byte[4];
+            for (var got = 0; got < 4;)
+            {
+                got += reader.Read(head.AsSpan(got));
+            }
+
+            var received = new long[values.Length];
+            fixed (long* target = received)
+            {
+                var consumer = new Collector((byte*)target) { Unit = 8 };
+                Assert.Equal(values.Length * 8, reader.ReadInPlace(values.Length * 8, 8, ref consumer));
+                Assert.True(consumer.Calls > 1);
+                Assert.False(consumer.Torn, "a stretch that was not a whole number of elements was handed over");
+
+                // The writer has closed: nothing more, and the end is reported rather than waited for.
+                Assert.Equal(0, reader.ReadInPlace(8, 8, ref consumer));
+            }
+
+            Assert.True(sender.Join(TimeSpan.FromSeconds(30)), "the writer did not finish");
+            Assert.Equal(values, received);
+        }
+    }
+
+    [Fact]
+    public unsafe void TheNonBlockingCallsNeverWait()
+    {
+        var (writer, reader) = Pair(capacity: 4096, timeoutMs: 60_000);
+        using (writer)
+        using (reader)
+        {
+            var data = Enumerable.Range(0, 10_000).Select(i => (byte)i).ToArray();
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(4096, writer.TryWrite(data));
+            Assert.Equal(0, writer.TryWrite(data.AsSpan(4096)));
+            Assert.False(writer.HasRoom);
+
+            var received = new byte[6000];
+            fixed (byte* target = received)
+            {
+                var consumer = new Collector(target);
+                var done = 0;
+                Assert.True(reader.TryReadInPlace(6000, 1, ref consumer, ref done));
+                Assert.Equal(4096, done);
+                Assert.True(reader.TryReadInPlace(6000, 1, ref consumer, ref done));
+                Assert.Equal(4096, done);
+                Assert.True(writer.HasRoom);
+                Assert.Equal(1000, writer.TryWrite(data.AsSpan(4096, 1000)));
+                writer.Close();
+
+                // 1000 more arrive, then the writer is gone with 904 still missing: the end of the stream.
+                Assert.False(reader.TryReadInPlace(6000, 1, ref consumer, ref done));
+                Assert.Equal(5096, done);
+            }
+
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+            Assert.Equal(data.AsSpan(0, 5096).ToArray(), received.AsSpan(0, 5096).ToArray());
+            Assert.Equal(SocketError.Shutdown, Assert.Throws<SocketException>(() => writer.TryWrite(data)).SocketErrorCode);
+        }
+    }
+
+    [Fact]
     public void AReaderThatStopsReadingMakesTheWriterTimeOut()
     {
         var (writer, reader) = Pair(capacity: 4096, timeoutMs: 300);
@@ -156,5 +242,20 @@ public sealed class SharedMemoryPipeTests : IDisposable
             reader.Unlink();
             Assert.Null(SharedMemoryPipe.TryOpen(reader.Path, cookie, _writerSide));
         }
+    }
+}
+
+/// <summary>Copies what the pipe hands over to the right place, and notes any stretch that is not whole elements.</summary>
+internal unsafe struct Collector(byte* target) : IPipeConsumer
+{
+    public int Calls;
+    public bool Torn;
+    public int Unit;
+
+    public void Consume(byte* source, int bytes, int offset)
+    {
+        Calls++;
+        Torn |= Unit > 1 && (bytes % Unit != 0 || offset % Unit != 0);
+        Buffer.MemoryCopy(source, target + offset, bytes, bytes);
     }
 }
