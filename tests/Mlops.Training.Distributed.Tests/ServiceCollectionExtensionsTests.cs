@@ -29,12 +29,14 @@ public class ServiceCollectionExtensionsTests
         builder.Services.AddMlopsDistributedTraining(o =>
         {
             o.PieceBytes = 5001;
+            o.SegmentBytes = 10_002;
             o.CollectiveTimeout = TimeSpan.Zero;
             o.ListenAddress = "not-an-ip";
         });
         using var host = builder.Build();
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("PieceBytes must be a multiple of 8", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("SegmentBytes must be a multiple of 8, not 10002", ex.Message, StringComparison.Ordinal);
         Assert.Contains("ListenAddress 'not-an-ip' is not an IP address", ex.Message, StringComparison.Ordinal);
         Assert.Contains("CollectiveTimeout", ex.Message, StringComparison.Ordinal);
     }

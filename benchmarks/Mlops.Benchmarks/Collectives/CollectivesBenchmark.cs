@@ -14,7 +14,7 @@ namespace Mlops.Benchmarks.Collectives;
 /// bandwidth (busbw = algbw × 2(n−1)/n, as nccl-tests reports it) for 1 KB to 64 MB at 2 and 4 ranks, and in the same
 /// run the raw TCP loopback bandwidth between two processes, the bound the ring is measured against.
 /// Each size is timed <c>--repeats</c> times and the best repetition is reported (the box is shared and noisy).
-///   collectives [--ranks 2,4] [--max-mb 64] [--repeats 5] [--piece-kb 256] [--inline-kb 32] [--transport shm,tcp]
+///   collectives [--ranks 2,4] [--max-mb 64] [--repeats 5] [--piece-kb 256] [--segment-kb 2048] [--inline-kb 32] [--transport shm,tcp]
 /// </summary>
 public static class CollectivesBenchmark
 {
@@ -37,7 +37,7 @@ public static class CollectivesBenchmark
         var ranks = options.GetValueOrDefault("ranks", "2,4").Split(',').Select(int.Parse).ToArray();
         var maxBytes = long.Parse(options.GetValueOrDefault("max-mb", "64"), CultureInfo.InvariantCulture) << 20;
         var repeats = int.Parse(options.GetValueOrDefault("repeats", "5"), CultureInfo.InvariantCulture);
-        var forward = options.Where(o => o.Key is "piece-kb" or "inline-kb" or "max-mb" or "repeats").SelectMany(o => new[] { "--" + o.Key, o.Value }).ToArray();
+        var forward = options.Where(o => o.Key is "piece-kb" or "segment-kb" or "inline-kb" or "max-mb" or "repeats").SelectMany(o => new[] { "--" + o.Key, o.Value }).ToArray();
         var transports = options.GetValueOrDefault("transport", "shm,tcp").Split(',');
         Console.WriteLine($"# {Environment.ProcessorCount} cores; shared, noisy machine: compare figures of the same run only");
         var bound = Enumerable.Range(0, repeats).Max(_ => RawLoopback(1L << 30, both: false));
@@ -81,6 +81,7 @@ public static class CollectivesBenchmark
         var training = new DistributedTrainingOptions
         {
             PieceBytes = int.Parse(options.GetValueOrDefault("piece-kb", "256"), CultureInfo.InvariantCulture) << 10,
+            SegmentBytes = int.Parse(options.GetValueOrDefault("segment-kb", "2048"), CultureInfo.InvariantCulture) << 10,
             InlineBytes = int.Parse(options.GetValueOrDefault("inline-kb", "32"), CultureInfo.InvariantCulture) << 10,
             SharedMemory = options.GetValueOrDefault("transport", "shm") != "tcp",
         };

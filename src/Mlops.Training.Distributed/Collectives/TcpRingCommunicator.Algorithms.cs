@@ -7,13 +7,13 @@ public sealed unsafe partial class TcpRingCommunicator
     protected override void AllReduceCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken)
     {
         var size = CollectiveDataTypes.SizeOf(call.DataType);
-        if (send != receive && call.Count > 0)
-        {
-            Buffer.MemoryCopy((void*)send, (void*)receive, call.Count * size, call.Count * size);
-        }
-
         if (_link is null)
         {
+            if (send != receive && call.Count > 0)
+            {
+                Buffer.MemoryCopy((void*)send, (void*)receive, call.Count * size, call.Count * size);
+            }
+
             return;
         }
 
@@ -21,8 +21,20 @@ public sealed unsafe partial class TcpRingCommunicator
         Guard(c, cancellationToken, () =>
         {
             _link.Begin(c.Count * size);
-            ReduceScatterPhase(c, (byte*)receive, c.Count, size, shift: 0, continueToAllGather: true);
-            AllGatherPhase(c, (byte*)receive, c.Count, size, owned: Mod(Rank + 1), alreadySent: true);
+            var segmentElements = Math.Max(WorldSize, _segmentBytes / size);
+            for (long first = 0; first < Math.Max(1, c.Count); first += segmentElements)
+            {
+                var count = Math.Min(segmentElements, c.Count - first);
+                var data = (byte*)receive + (first * size);
+                if (send != receive && count > 0)
+                {
+                    Buffer.MemoryCopy((byte*)send + (first * size), data, count * size, count * size);
+                }
+
+                ReduceScatterPhase(c, data, count, size, shift: 0, continueToAllGather: true);
+                AllGatherPhase(c, data, count, size, owned: Mod(Rank + 1), alreadySent: true);
+            }
+
             _link.Finish(c);
         });
     }

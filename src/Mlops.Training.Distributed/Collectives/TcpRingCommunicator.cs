@@ -28,6 +28,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
     private readonly RendezvousServer? _server;
     private readonly ILogger _logger;
     private readonly int _pieceBytes;
+    private readonly int _segmentBytes;
     private readonly byte[] _scratch;
     private nint _work;
     private long _workBytes;
@@ -41,6 +42,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         _link = link;
         _logger = logger;
         _pieceBytes = options.PieceBytes;
+        _segmentBytes = options.SegmentBytes;
         _scratch = GC.AllocateUninitializedArray<byte>(options.PieceBytes, pinned: true);
     }
 

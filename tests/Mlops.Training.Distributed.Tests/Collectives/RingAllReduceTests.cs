@@ -15,10 +15,15 @@ public class RingAllReduceTests
     [InlineData(2, false)]
     [InlineData(3, false)]
     [InlineData(4, false)]
-    public void EveryOpAndAwkwardSizeMatchesTheReference(int worldSize, bool sharedMemory)
+
+    // Segments of 4 KiB (4104 B): the larger sizes go round the ring in several segments, the last one short.
+    [InlineData(2, true, 4096)]
+    [InlineData(3, true, 4104)]
+    [InlineData(3, false, 4096)]
+    public void EveryOpAndAwkwardSizeMatchesTheReference(int worldSize, bool sharedMemory, int segmentBytes = 2 << 20)
     {
         var sizes = new[] { 0, 1, 2, 3, 7, 13, 257, 1031, 4099 };
-        RingHarness.RunAll(worldSize, RingHarness.Options(sharedMemory: sharedMemory), comm =>
+        RingHarness.RunAll(worldSize, RingHarness.Options(sharedMemory: sharedMemory, segmentBytes: segmentBytes), comm =>
         {
             foreach (var op in Enum.GetValues<ReduceOp>())
             {

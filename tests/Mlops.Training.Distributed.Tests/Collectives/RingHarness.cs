@@ -15,13 +15,14 @@ internal static class RingHarness
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024, bool sharedMemory = true) => new()
+    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024, bool sharedMemory = true, int segmentBytes = 2 << 20) => new()
     {
         SharedMemory = sharedMemory,
         CollectiveTimeout = TimeSpan.FromSeconds(timeoutSeconds),
         // Joining waits for the other threads to start: keep it generous on a loaded machine.
         ConnectTimeout = TimeSpan.FromSeconds(Math.Max(timeoutSeconds, 20)),
         PieceBytes = pieceBytes,
+        SegmentBytes = segmentBytes,
         InlineBytes = inlineBytes,
     };
 
