@@ -14,7 +14,9 @@ namespace Mlops.Benchmarks.Collectives;
 /// bandwidth (busbw = algbw × 2(n−1)/n, as nccl-tests reports it) for 1 KB to 64 MB at 2 and 4 ranks, and in the same
 /// run the raw TCP loopback bandwidth between two processes, the bound the ring is measured against.
 /// Each size is timed <c>--repeats</c> times and the best repetition is reported (the box is shared and noisy).
-///   collectives [--ranks 2,4] [--max-mb 64] [--repeats 5] [--piece-kb 256] [--segment-kb 2048] [--inline-kb 32] [--transport shm,tcp]
+/// Where MPI is installed (<c>mpicc</c> and <c>mpiexec</c> on the path, e.g. apt's mpich), the same sizes also go
+/// through MPI_Allreduce in the same run, side by side (<c>--mpi off</c> skips it, <c>--mpi on</c> requires it).
+///   collectives [--ranks 2,4] [--max-mb 64] [--repeats 5] [--piece-kb 256] [--segment-kb 2048] [--inline-kb 32] [--transport shm,tcp] [--mpi auto|on|off]
 /// </summary>
 public static class CollectivesBenchmark
 {
@@ -43,9 +45,15 @@ public static class CollectivesBenchmark
         var bound = Enumerable.Range(0, repeats).Max(_ => RawLoopback(1L << 30, both: false));
         var both = Enumerable.Range(0, repeats).Max(_ => RawLoopback(512L << 20, both: true));
         Console.WriteLine($"raw TCP loopback between two processes, best of {repeats}: {bound:0.00} GB/s one way; {both:0.00} GB/s per direction when both send at once");
+        var mpi = MpiAllReduce.Measure(options.GetValueOrDefault("mpi", "auto"), ranks, maxBytes, repeats);
+        if (mpi is null)
+        {
+            return 1;
+        }
+
         Console.WriteLine();
-        Console.WriteLine("transport | ranks | size | time (us) | algbw (GB/s) | busbw (GB/s) | busbw / one-way bound | busbw / both-ways bound");
-        Console.WriteLine("---|---:|---:|---:|---:|---:|---:|---:");
+        Console.WriteLine("transport | ranks | size | time (us) | algbw (GB/s) | busbw (GB/s) | busbw / one-way bound | busbw / both-ways bound | MPI_Allreduce (us) | time / MPI");
+        Console.WriteLine("---|---:|---:|---:|---:|---:|---:|---:|---:|---:");
         foreach (var (transport, n) in transports.SelectMany(t => ranks.Select(n => (t, n))))
         {
             var port = FreePort();
@@ -58,7 +66,8 @@ public static class CollectivesBenchmark
                 var seconds = double.Parse(f[1], CultureInfo.InvariantCulture);
                 var algbw = bytes / seconds / 1e9;
                 var busbw = algbw * 2 * (n - 1) / n;
-                Console.WriteLine($"{f[2]} | {n} | {Human(bytes)} | {seconds * 1e6:0.0} | {algbw:0.000} | {busbw:0.000} | {busbw / bound:0.00}x | {busbw / both:0.00}x");
+                var reference = mpi.TryGetValue((n, bytes), out var mpiSeconds) ? $"{mpiSeconds * 1e6:0.0} | {seconds / mpiSeconds:0.00}x" : "— | —";
+                Console.WriteLine($"{f[2]} | {n} | {Human(bytes)} | {seconds * 1e6:0.0} | {algbw:0.000} | {busbw:0.000} | {busbw / bound:0.00}x | {busbw / both:0.00}x | {reference}");
             }
 
             foreach (var child in children)
