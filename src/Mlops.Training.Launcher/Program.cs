@@ -31,3 +31,9 @@ catch (OperationCanceledException)
     Console.Error.WriteLine("mlops-launch: interrupted; workers stopped.");
     return 130;
 }
+catch (Mlops.MlopsException ex)
+{
+    // The store's port is taken, or the command cannot be started: say so without a stack trace.
+    Console.Error.WriteLine($"mlops-launch: {ex.Message}");
+    return 1;
+}

@@ -88,6 +88,13 @@ public sealed class ClusterSpec
     /// <summary>Where the settings came from.</summary>
     public ClusterSpecSource Source { get; }
 
+    /// <summary>
+    /// Whether the launcher hosts the rendezvous store at <see cref="MasterAddress"/>:<see cref="MasterPort"/> (torchrun's
+    /// <c>TORCHELASTIC_USE_AGENT_STORE=True</c>; the Mlops launcher does the same), so rank 0 connects to it rather than
+    /// hosting one. The launcher binds the port before any worker starts, so no worker can lose it to another process.
+    /// </summary>
+    public bool LauncherHostsStore { get; init; }
+
     /// <summary>Whether this process is rank 0 (TensorFlow's chief: the one that writes checkpoints and the model).</summary>
     public bool IsChief => Rank == 0;
 
@@ -99,7 +106,7 @@ public sealed class ClusterSpec
     /// <summary>Returns a copy with another generation (the launcher's restarts).</summary>
     /// <param name="generation">The new generation.</param>
     /// <returns>The copy.</returns>
-    public ClusterSpec WithGeneration(long generation) => new(Rank, WorldSize, MasterAddress, MasterPort, LocalRank, LocalWorldSize, generation, Source);
+    public ClusterSpec WithGeneration(long generation) => new(Rank, WorldSize, MasterAddress, MasterPort, LocalRank, LocalWorldSize, generation, Source) { LauncherHostsStore = LauncherHostsStore };
 
     /// <inheritdoc />
     public override string ToString() =>

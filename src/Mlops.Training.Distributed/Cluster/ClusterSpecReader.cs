@@ -188,8 +188,19 @@ public static class ClusterSpecReader
             throw new ClusterConfigurationException(ClusterVariables.MasterPort, $"'{port}' is not a TCP port (1..65535).");
         }
 
-        return new ClusterSpec(rank, worldSize, address ?? "127.0.0.1", port, localRank, localWorldSize, generation, ClusterSpecSource.Torchrun);
+        return new ClusterSpec(rank, worldSize, address ?? "127.0.0.1", port, localRank, localWorldSize, generation, ClusterSpecSource.Torchrun)
+        {
+            LauncherHostsStore = ReadFlag(variables, ClusterVariables.UseAgentStore),
+        };
     }
+
+    private static bool ReadFlag(IReadOnlyDictionary<string, string?> variables, string name) =>
+        Get(variables, name)?.ToLowerInvariant() switch
+        {
+            null or "false" or "0" => false,
+            "true" or "1" => true,
+            _ => throw new ClusterConfigurationException(name, $"'{Get(variables, name)}' is not True or False."),
+        };
 
     private static long ReadGeneration(IReadOnlyDictionary<string, string?> variables)
     {

@@ -27,6 +27,12 @@ public static class ClusterVariables
     /// <summary>The Mlops launcher's restart generation.</summary>
     public const string Generation = "MLOPS_RENDEZVOUS_GENERATION";
 
+    /// <summary>
+    /// torchrun's flag ("True"/"False") saying that the launcher (its agent) hosts the rendezvous store at
+    /// <see cref="MasterAddress"/>:<see cref="MasterPort"/>, so rank 0 connects to it instead of hosting one.
+    /// </summary>
+    public const string UseAgentStore = "TORCHELASTIC_USE_AGENT_STORE";
+
     /// <summary>torchelastic's restart count, used as the generation when <see cref="Generation"/> is absent.</summary>
     public const string TorchElasticRestartCount = "TORCHELASTIC_RESTART_COUNT";
 }

@@ -15,10 +15,10 @@ public sealed class LaunchOptions
     /// <summary>How many times the whole job is restarted after a worker fails. Default 0.</summary>
     public int MaxRestarts { get; init; }
 
-    /// <summary>Rank 0's rendezvous port; 0 picks a free loopback port for each attempt.</summary>
+    /// <summary>The port of the rendezvous store, which the launcher hosts for each attempt; 0 (default) lets the system pick a free one.</summary>
     public int MasterPort { get; init; }
 
-    /// <summary>The address the workers use to reach rank 0. Default <c>127.0.0.1</c>.</summary>
+    /// <summary>The address the workers use to reach the launcher's rendezvous store (which it listens on). Default <c>127.0.0.1</c>.</summary>
     public string MasterAddress { get; init; } = "127.0.0.1";
 
     /// <summary>How long the other workers get to exit after SIGTERM, once one failed, before they are killed. Default 5 s.</summary>

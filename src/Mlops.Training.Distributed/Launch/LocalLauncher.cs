@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mlops.Training.Distributed.Cluster;
+using Mlops.Training.Distributed.Rendezvous;
 
 namespace Mlops.Training.Distributed.Launch;
 
@@ -76,7 +77,11 @@ public sealed partial class LocalLauncher
 
     private async Task<Failure?> RunAttemptAsync(int generation, CancellationToken cancellationToken)
     {
-        var port = _options.MasterPort != 0 ? _options.MasterPort : FreePort();
+        // The launcher hosts the rendezvous store, as torchrun's agent does: the port is bound before any worker starts
+        // (port 0: the system picks a free one), so no other process can take it between choosing and binding, and
+        // each attempt's store knows only its own generation.
+        using var store = RendezvousServer.Start(StoreAddress(), _options.MasterPort, generation, _options.ProcessCount, TimeProvider.System, _logger);
+        var port = store.EndPoint.Port;
         var workers = new List<Worker>();
         try
         {
@@ -150,6 +155,7 @@ public sealed partial class LocalLauncher
         start.Environment[ClusterVariables.LocalWorldSize] = n;
         start.Environment[ClusterVariables.MasterAddress] = _options.MasterAddress;
         start.Environment[ClusterVariables.MasterPort] = port.ToString(CultureInfo.InvariantCulture);
+        start.Environment[ClusterVariables.UseAgentStore] = "True";
         start.Environment[ClusterVariables.Generation] = generation.ToString(CultureInfo.InvariantCulture);
         start.Environment[ClusterVariables.TorchElasticRestartCount] = generation.ToString(CultureInfo.InvariantCulture);
 
@@ -253,12 +259,10 @@ public sealed partial class LocalLauncher
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SendSignal(int pid, int signal);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private IPAddress StoreAddress() =>
+        IPAddress.TryParse(_options.MasterAddress, out var address) ? address
+        : string.Equals(_options.MasterAddress, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : IPAddress.Any;
 
     private void WriteLine(string line)
     {

@@ -4,7 +4,7 @@ using Mlops.Training.Distributed.Cluster;
 
 namespace Mlops.Training.Distributed.Rendezvous;
 
-/// <summary>Joins a job's rendezvous: rank 0 hosts the store, every rank (rank 0 included) connects to it.</summary>
+/// <summary>Joins a job's rendezvous: rank 0 hosts the store (unless the launcher does), every rank (rank 0 included) connects to it.</summary>
 internal static class JobRendezvous
 {
     public static (RendezvousServer? Server, RendezvousClient Store) Join(ClusterSpec spec, DistributedTrainingOptions options, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
@@ -19,7 +19,7 @@ internal static class JobRendezvous
                 return (server, RendezvousClient.Connect("127.0.0.1", server.EndPoint.Port, spec.Generation, 0, 1, options.ConnectTimeout, clock, cancellationToken));
             }
 
-            if (spec.Rank == 0)
+            if (spec.Rank == 0 && !spec.LauncherHostsStore)
             {
                 server = RendezvousServer.Start(ListenAddressFor(spec, options), spec.MasterPort, spec.Generation, spec.WorldSize, clock, logger);
             }

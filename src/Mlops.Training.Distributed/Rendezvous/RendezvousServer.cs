@@ -71,7 +71,7 @@ public sealed partial class RendezvousServer : IAsyncDisposable, IDisposable
         catch (SocketException ex)
         {
             listener.Dispose();
-            throw new RendezvousException($"Rank 0 could not host the rendezvous store on {address}:{port}: {ex.Message}. Is another job (or an earlier attempt) still using MASTER_PORT {port}?", ex);
+            throw new RendezvousException($"The rendezvous store could not listen on {address}:{port}: {ex.Message}. Is another job (or an earlier attempt) still using MASTER_PORT {port}?", ex);
         }
 
         return new RendezvousServer(listener, generation, worldSize, timeProvider ?? TimeProvider.System, logger ?? NullLogger.Instance);

@@ -23,6 +23,20 @@ public class ClusterSpecReaderTests
         Assert.Equal(ClusterSpecSource.Torchrun, spec.Source);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("True", true)]
+    [InlineData("true", true)]
+    [InlineData("1", true)]
+    [InlineData("False", false)]
+    [InlineData("0", false)]
+    public void TorchrunsAgentStoreFlagSaysWhetherRankZeroHostsTheStore(string? value, bool launcherHosts)
+    {
+        var spec = Read(("RANK", "0"), ("WORLD_SIZE", "2"), ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "29400"), ("TORCHELASTIC_USE_AGENT_STORE", value), ("MLOPS_RENDEZVOUS_GENERATION", "1"));
+        Assert.Equal(launcherHosts, spec.LauncherHostsStore);
+        Assert.Equal(launcherHosts, spec.WithGeneration(2).LauncherHostsStore);
+    }
+
     [Fact]
     public void MlopsGenerationWinsOverTorchElastic()
     {
@@ -41,6 +55,7 @@ public class ClusterSpecReaderTests
     [InlineData("LOCAL_RANK", "2", "LOCAL_RANK: local rank 2 is outside 0..1")]
     [InlineData("LOCAL_WORLD_SIZE", "5", "LOCAL_WORLD_SIZE: 5 is larger than WORLD_SIZE=4")]
     [InlineData("MLOPS_RENDEZVOUS_GENERATION", "abc", "MLOPS_RENDEZVOUS_GENERATION: 'abc' is not a non-negative integer")]
+    [InlineData("TORCHELASTIC_USE_AGENT_STORE", "yes", "TORCHELASTIC_USE_AGENT_STORE: 'yes' is not True or False")]
     public void MalformedTorchrunVariableIsNamed(string name, string? value, string expected)
     {
         var variables = new Dictionary<string, string?>

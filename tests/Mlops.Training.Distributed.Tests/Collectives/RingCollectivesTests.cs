@@ -87,6 +87,35 @@ public class RingCollectivesTests
         Assert.Contains(errors, e => e!.Message.Contains("so rank 1 is the one that diverged", StringComparison.Ordinal) && ((CollectiveException)e).FaultyRank == 1);
     }
 
+    [Fact]
+    public void RanksJoinTheStoreTheirLauncherHostsInsteadOfHostingOne()
+    {
+        // As under torchrun with TORCHELASTIC_USE_AGENT_STORE=True: the port is the launcher's, so a rank 0 that tried
+        // to host its own store there would fail to bind it.
+        using var store = Mlops.Training.Distributed.Rendezvous.RendezvousServer.Start(System.Net.IPAddress.Loopback, 0, generation: 3, worldSize: 2);
+        var sums = new double[2];
+        var errors = new Exception?[2];
+        var threads = Enumerable.Range(0, 2).Select(rank => new Thread(() =>
+        {
+            try
+            {
+                var spec = new Mlops.Training.Distributed.Cluster.ClusterSpec(rank, 2, "127.0.0.1", store.EndPoint.Port, generation: 3) { LauncherHostsStore = true };
+                using var comm = TcpRingCommunicator.Create(spec, RingHarness.Options());
+                var value = new[] { rank + 1.0 };
+                comm.AllReduce(value.AsSpan());
+                sums[rank] = value[0];
+            }
+            catch (Exception ex)
+            {
+                errors[rank] = ex;
+            }
+        }) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(30)), "a rank hung"));
+        Assert.All(errors, e => Assert.Null(e));
+        Assert.Equal([3.0, 3.0], sums);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -60,4 +60,40 @@ public class LauncherCommandLineTests
         Assert.Contains("[rank 1] OK rank 1", output, StringComparison.Ordinal);
         Assert.Contains("restarting all 2 workers", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TheToolSaysWhichPortIsTakenInsteadOfStartingWorkers()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var launcher = Path.Combine(AppContext.BaseDirectory, "Mlops.Training.Launcher.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { launcher, "--nproc", "2", "--master-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--", "/bin/echo", "started" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var outputTask = process.StandardOutput.ReadToEndAsync();
+        var errorTask = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var (output, error) = (await outputTask.WaitAsync(timeout.Token), await errorTask.WaitAsync(timeout.Token));
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"mlops-launch: The rendezvous store could not listen on 127.0.0.1:{port}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("started", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
 }

@@ -59,6 +59,29 @@ public class LocalLauncherTests
     }
 
     [Fact]
+    public async Task TheLauncherHostsTheStoreOnAPortItHoldsBeforeAnyWorkerStarts()
+    {
+        using var deadline = new CancellationTokenSource(TestDeadline);
+        var output = new StringWriter();
+
+        // These workers host nothing, yet the port they are given accepts connections: the launcher's store is on it.
+        var probe = "(exec 3<>/dev/tcp/127.0.0.1/$MASTER_PORT) 2>/dev/null && echo listening || echo closed; echo agent=$TORCHELASTIC_USE_AGENT_STORE";
+        var result = await new LocalLauncher(new LaunchOptions { FileName = "/bin/bash", Arguments = ["-c", probe], ProcessCount = 2 }, output).RunAsync(deadline.Token);
+        Assert.True(result.Succeeded, output.ToString());
+        Assert.Contains("[rank 0] listening", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[rank 1] agent=True", output.ToString(), StringComparison.Ordinal);
+
+        // An explicit port that another process holds fails at once, naming it, before any worker starts.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var error = await Assert.ThrowsAsync<Mlops.Training.Distributed.Rendezvous.RendezvousException>(
+            () => new LocalLauncher(new LaunchOptions { FileName = "/bin/sh", Arguments = ["-c", "echo started"], ProcessCount = 2, MasterPort = port }, output).RunAsync(deadline.Token));
+        Assert.Contains($"could not listen on 127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("started", output.ToString().Split("agent=True")[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WorkersGetTheirShareOfTheCoresAsOpenMpThreadsUnlessTheUserChose()
     {
         using var deadline = new CancellationTokenSource(TestDeadline);
