@@ -44,6 +44,37 @@ public class RingCollectivesTests
         });
     }
 
+    [Fact]
+    public void RanksWithOneNeighbourOnSharedMemoryAndTheOtherOnTcpStillAgree()
+    {
+        // Rank 1 refuses shared memory, so rank 0 sends to it over TCP but receives from rank 2 through a pipe, and rank 2
+        // the other way round: the "mixed" links a job spread over hosts has. Small (inline) and large (threaded) calls.
+        var transports = new string[3];
+        var errors = RingHarness.RunPerRank(3, rank => RingHarness.Options(timeoutSeconds: 20, pieceBytes: 64 << 10, sharedMemory: rank != 1), comm =>
+        {
+            transports[comm.Rank] = comm.Transport;
+            foreach (var size in new[] { 1, 1031, 3_000_001 })
+            {
+                var data = Enumerable.Range(0, size).Select(i => (double)((i % 17) + comm.Rank)).ToArray();
+                comm.AllReduce(data.AsSpan());
+                for (var i = 0; i < size; i++)
+                {
+                    if (data[i] != (3 * (i % 17)) + 3)
+                    {
+                        Assert.Fail($"rank {comm.Rank}, size {size}, element {i}: {data[i]}");
+                    }
+                }
+
+                var broadcast = Enumerable.Range(0, size).Select(i => comm.Rank == 2 ? (float)i : -1f).ToArray();
+                comm.Broadcast(broadcast.AsSpan(), root: 2);
+                Assert.True(broadcast.Select((v, i) => v == i).All(x => x), $"rank {comm.Rank}: broadcast of {size} differs");
+                comm.Barrier();
+            }
+        });
+        Assert.All(errors, e => Assert.Null(e));
+        Assert.Equal(["mixed", "tcp", "mixed"], transports);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

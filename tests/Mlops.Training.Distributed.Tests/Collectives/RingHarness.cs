@@ -27,7 +27,17 @@ internal static class RingHarness
     };
 
     /// <summary>Runs <paramref name="body"/> on every rank; returns each rank's exception (null when it succeeded).</summary>
-    public static Exception?[] Run(int worldSize, DistributedTrainingOptions options, Action<TcpRingCommunicator> body)
+    public static Exception?[] Run(int worldSize, DistributedTrainingOptions options, Action<TcpRingCommunicator> body) =>
+        RunPerRank(worldSize, _ => options, communicator =>
+        {
+            // Every test runs the transport it asked for: ranks of one host use shared memory unless it is turned off
+            // (Linux; elsewhere the ring stays on TCP).
+            Assert.Equal(worldSize == 1 ? "none" : options.SharedMemory && OperatingSystem.IsLinux() ? "shared-memory" : "tcp", communicator.Transport);
+            body(communicator);
+        });
+
+    /// <summary>As <see cref="Run"/>, with each rank's own options.</summary>
+    public static Exception?[] RunPerRank(int worldSize, Func<int, DistributedTrainingOptions> options, Action<TcpRingCommunicator> body)
     {
         var port = FreePort();
         var errors = new Exception?[worldSize];
@@ -36,11 +46,7 @@ internal static class RingHarness
         {
             try
             {
-                using var communicator = TcpRingCommunicator.Create(new ClusterSpec(rank, worldSize, "127.0.0.1", port), options);
-
-                // Every test runs the transport it asked for: ranks of one host use shared memory unless it is turned off
-                // (Linux; elsewhere the ring stays on TCP).
-                Assert.Equal(worldSize == 1 ? "none" : options.SharedMemory && OperatingSystem.IsLinux() ? "shared-memory" : "tcp", communicator.Transport);
+                using var communicator = TcpRingCommunicator.Create(new ClusterSpec(rank, worldSize, "127.0.0.1", port), options(rank));
                 body(communicator);
             }
             catch (Exception ex)
