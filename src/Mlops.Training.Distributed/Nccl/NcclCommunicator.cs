@@ -121,19 +121,19 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
 
     /// <inheritdoc />
     protected override void AllReduceCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken) =>
-        Complete(call, _api.AllReduce(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream), cancellationToken);
+        Complete(call, UseDevice() ? _api.AllReduce(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream) : 0, cancellationToken);
 
     /// <inheritdoc />
     protected override void BroadcastCore(in CollectiveCall call, nint buffer, CancellationToken cancellationToken) =>
-        Complete(call, _api.Broadcast(buffer, buffer, (nuint)call.Count, DataType(call.DataType), call.Root, _comm, Stream), cancellationToken);
+        Complete(call, UseDevice() ? _api.Broadcast(buffer, buffer, (nuint)call.Count, DataType(call.DataType), call.Root, _comm, Stream) : 0, cancellationToken);
 
     /// <inheritdoc />
     protected override void AllGatherCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken) =>
-        Complete(call, _api.AllGather(send, receive, (nuint)call.Count, DataType(call.DataType), _comm, Stream), cancellationToken);
+        Complete(call, UseDevice() ? _api.AllGather(send, receive, (nuint)call.Count, DataType(call.DataType), _comm, Stream) : 0, cancellationToken);
 
     /// <inheritdoc />
     protected override void ReduceScatterCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken) =>
-        Complete(call, _api.ReduceScatter(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream), cancellationToken);
+        Complete(call, UseDevice() ? _api.ReduceScatter(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream) : 0, cancellationToken);
 
     /// <inheritdoc />
     protected override void BarrierCore(in CollectiveCall call, CancellationToken cancellationToken)
@@ -154,6 +154,7 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
     {
         if (_comm != 0)
         {
+            _api.CudaSetDevice(Device);
             if (AbortReason is null)
             {
                 // Finalize flushes outstanding work; with a non-blocking communicator it may report in-progress.
@@ -179,6 +180,17 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
             Store.Dispose();
             _server?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Makes this rank's GPU current on the calling thread (CUDA's current device is per thread, and queued or async
+    /// calls may run on another thread than the one that created the communicator): the stream queried, 0 included,
+    /// is then this GPU's. Returns true so it can guard the enqueue in one expression.
+    /// </summary>
+    private bool UseDevice()
+    {
+        var status = _api.CudaSetDevice(Device);
+        return status == 0 ? true : throw Abort(new CollectiveException($"Rank {Rank}: cudaSetDevice({Device}) failed: {_api.CudaError(status)}.", Rank, null, null));
     }
 
     private void Complete(in CollectiveCall call, int status, CancellationToken cancellationToken)
