@@ -29,6 +29,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
     private readonly ILogger _logger;
     private readonly int _pieceBytes;
     private readonly int _segmentBytes;
+    private readonly int _smallAllReduceBytes;
     private readonly byte[] _scratch;
     private nint _work;
     private long _workBytes;
@@ -43,6 +44,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         _logger = logger;
         _pieceBytes = options.PieceBytes;
         _segmentBytes = options.SegmentBytes;
+        _smallAllReduceBytes = options.SmallAllReduceBytes;
         _scratch = GC.AllocateUninitializedArray<byte>(options.PieceBytes, pinned: true);
     }
 

@@ -20,10 +20,14 @@ public class RingAllReduceTests
     [InlineData(2, true, 4096)]
     [InlineData(3, true, 4104)]
     [InlineData(3, false, 4096)]
-    public void EveryOpAndAwkwardSizeMatchesTheReference(int worldSize, bool sharedMemory, int segmentBytes = 2 << 20)
+
+    // The latency path off: every size goes through reduce-scatter and all-gather (by default the smaller sizes do not).
+    [InlineData(2, true, 2 << 20, 0)]
+    [InlineData(4, false, 2 << 20, 0)]
+    public void EveryOpAndAwkwardSizeMatchesTheReference(int worldSize, bool sharedMemory, int segmentBytes = 2 << 20, int smallAllReduceBytes = 64 << 10)
     {
         var sizes = new[] { 0, 1, 2, 3, 7, 13, 257, 1031, 4099 };
-        RingHarness.RunAll(worldSize, RingHarness.Options(sharedMemory: sharedMemory, segmentBytes: segmentBytes), comm =>
+        RingHarness.RunAll(worldSize, RingHarness.Options(sharedMemory: sharedMemory, segmentBytes: segmentBytes, smallAllReduceBytes: smallAllReduceBytes), comm =>
         {
             foreach (var op in Enum.GetValues<ReduceOp>())
             {
@@ -102,5 +106,47 @@ public class RingAllReduceTests
                 }
             }
         });
+    }
+
+    [Theory]
+    [InlineData(3, 64 << 10)]
+    [InlineData(3, 0)]
+    [InlineData(4, 64 << 10)]
+    public void EveryRankGetsTheSameBitsAndTheLatencyPathSumsInRankOrder(int worldSize, int smallAllReduceBytes)
+    {
+        // Even ranks hold ±2^24-sized values that cancel, odd ranks small ones that float32 loses next to 2^24: the order
+        // of the additions changes the result, so ranks that summed in their own order would disagree (and data-parallel
+        // replicas would drift apart).
+        const int count = 997;
+        float Value(int rank, int i) => rank % 2 == 0
+            ? (rank % 4 == 0 ? 1 : -1) * 16777216f * (1 + ((i % 7) / 8f))
+            : 1.25f + ((i % 5) * 0.375f) + rank;
+        var results = new float[worldSize][];
+        RingHarness.RunAll(worldSize, RingHarness.Options(smallAllReduceBytes: smallAllReduceBytes), comm =>
+        {
+            var data = Enumerable.Range(0, count).Select(i => Value(comm.Rank, i)).ToArray();
+            comm.AllReduce(data.AsSpan());
+            results[comm.Rank] = data;
+        });
+
+        for (var rank = 1; rank < worldSize; rank++)
+        {
+            Assert.Equal(results[0].Select(BitConverter.SingleToInt32Bits), results[rank].Select(BitConverter.SingleToInt32Bits));
+        }
+
+        if (smallAllReduceBytes > 0)
+        {
+            var inRankOrder = Enumerable.Range(0, count).Select(i =>
+            {
+                var sum = Value(0, i);
+                for (var rank = 1; rank < worldSize; rank++)
+                {
+                    sum += Value(rank, i);
+                }
+
+                return BitConverter.SingleToInt32Bits(sum);
+            });
+            Assert.Equal(inRankOrder, results[0].Select(BitConverter.SingleToInt32Bits));
+        }
     }
 }

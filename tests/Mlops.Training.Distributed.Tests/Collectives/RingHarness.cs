@@ -15,7 +15,7 @@ internal static class RingHarness
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024, bool sharedMemory = true, int segmentBytes = 2 << 20) => new()
+    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024, bool sharedMemory = true, int segmentBytes = 2 << 20, int smallAllReduceBytes = 64 << 10) => new()
     {
         SharedMemory = sharedMemory,
         CollectiveTimeout = TimeSpan.FromSeconds(timeoutSeconds),
@@ -23,6 +23,7 @@ internal static class RingHarness
         ConnectTimeout = TimeSpan.FromSeconds(Math.Max(timeoutSeconds, 20)),
         PieceBytes = pieceBytes,
         SegmentBytes = segmentBytes,
+        SmallAllReduceBytes = smallAllReduceBytes,
         InlineBytes = inlineBytes,
     };
 
