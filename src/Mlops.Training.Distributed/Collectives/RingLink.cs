@@ -187,11 +187,7 @@ internal sealed unsafe class RingLink : IDisposable
             {
                 got = _incoming.ReadInPlace(length, size, ref consumer);
             }
-            catch (SocketException ex)
-            {
-                throw ReceiveFailed(call, ex);
-            }
-            catch (ObjectDisposedException ex)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 throw ReceiveFailed(call, ex);
             }
@@ -438,7 +434,7 @@ internal sealed unsafe class RingLink : IDisposable
 
     private CollectiveException SendFailed(in CollectiveCall call, Exception ex) =>
         ex is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock }
-            ? new CollectiveTimeoutException($"Rank {_rank} could not send to rank {_nextRank} for {_timeout.TotalSeconds:0.#} s in collective {call}: rank {_nextRank} stopped reading.", _rank, _nextRank, call, innerException: ex)
+            ? new CollectiveTimeoutException($"Rank {_rank} could not send to rank {_nextRank} for {_timeout.TotalSeconds:0.#} s in collective {call}: rank {_nextRank} stopped reading (stalled, or not calling this collective).", _rank, _nextRank, call, innerException: ex)
             : new CollectivePeerLostException($"Rank {_rank} lost its connection to rank {_nextRank} in collective {call} ({ex.Message}): rank {_nextRank} exited or crashed.", _rank, _nextRank, call, ex);
 
     private void ReceiveAll(Span<byte> buffer, in CollectiveCall call)
@@ -617,14 +613,7 @@ internal sealed unsafe class RingLink : IDisposable
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            throw Abort(ex is SocketException { SocketErrorCode: SocketError.TimedOut }
-                ? new CollectiveTimeoutException(
-                    $"Rank {_rank} could not send to rank {_nextRank} for {_timeout.TotalSeconds:0.#} s in collective {call}: rank {_nextRank} stopped reading (stalled, or not calling this collective).",
-                    _rank,
-                    _nextRank,
-                    call,
-                    innerException: ex)
-                : SendFailed(call, ex));
+            throw Abort(SendFailed(call, ex));
         }
 
         if (!alive)

@@ -120,20 +120,32 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
     }
 
     /// <inheritdoc />
-    protected override void AllReduceCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken) =>
-        Complete(call, UseDevice() ? _api.AllReduce(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream) : 0, cancellationToken);
+    protected override void AllReduceCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken)
+    {
+        UseDevice();
+        Complete(call, _api.AllReduce(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream), cancellationToken);
+    }
 
     /// <inheritdoc />
-    protected override void BroadcastCore(in CollectiveCall call, nint buffer, CancellationToken cancellationToken) =>
-        Complete(call, UseDevice() ? _api.Broadcast(buffer, buffer, (nuint)call.Count, DataType(call.DataType), call.Root, _comm, Stream) : 0, cancellationToken);
+    protected override void BroadcastCore(in CollectiveCall call, nint buffer, CancellationToken cancellationToken)
+    {
+        UseDevice();
+        Complete(call, _api.Broadcast(buffer, buffer, (nuint)call.Count, DataType(call.DataType), call.Root, _comm, Stream), cancellationToken);
+    }
 
     /// <inheritdoc />
-    protected override void AllGatherCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken) =>
-        Complete(call, UseDevice() ? _api.AllGather(send, receive, (nuint)call.Count, DataType(call.DataType), _comm, Stream) : 0, cancellationToken);
+    protected override void AllGatherCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken)
+    {
+        UseDevice();
+        Complete(call, _api.AllGather(send, receive, (nuint)call.Count, DataType(call.DataType), _comm, Stream), cancellationToken);
+    }
 
     /// <inheritdoc />
-    protected override void ReduceScatterCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken) =>
-        Complete(call, UseDevice() ? _api.ReduceScatter(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream) : 0, cancellationToken);
+    protected override void ReduceScatterCore(in CollectiveCall call, nint send, nint receive, CancellationToken cancellationToken)
+    {
+        UseDevice();
+        Complete(call, _api.ReduceScatter(send, receive, (nuint)call.Count, DataType(call.DataType), Op(call.Op), _comm, Stream), cancellationToken);
+    }
 
     /// <inheritdoc />
     protected override void BarrierCore(in CollectiveCall call, CancellationToken cancellationToken)
@@ -185,12 +197,15 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
     /// <summary>
     /// Makes this rank's GPU current on the calling thread (CUDA's current device is per thread, and queued or async
     /// calls may run on another thread than the one that created the communicator): the stream queried, 0 included,
-    /// is then this GPU's. Returns true so it can guard the enqueue in one expression.
+    /// is then this GPU's.
     /// </summary>
-    private bool UseDevice()
+    private void UseDevice()
     {
         var status = _api.CudaSetDevice(Device);
-        return status == 0 ? true : throw Abort(new CollectiveException($"Rank {Rank}: cudaSetDevice({Device}) failed: {_api.CudaError(status)}.", Rank, null, null));
+        if (status != 0)
+        {
+            throw Abort(new CollectiveException($"Rank {Rank}: cudaSetDevice({Device}) failed: {_api.CudaError(status)}.", Rank, null, null));
+        }
     }
 
     private void Complete(in CollectiveCall call, int status, CancellationToken cancellationToken)

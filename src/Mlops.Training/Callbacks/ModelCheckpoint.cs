@@ -3,8 +3,8 @@ namespace Mlops.Training.Callbacks;
 /// <summary>
 /// Saves the model during training (Keras' <c>ModelCheckpoint</c>), on the chief only: at the end of every epoch, or
 /// every <c>saveEveryBatches</c> steps, into the folder <c>path</c> (which may hold <c>{epoch:02d}</c>-style
-/// placeholders and logged quantities such as <c>{val_loss:.3f}</c>); with <c>saveBestOnly</c> only when the
-/// monitored quantity improves. Each save is a full <see cref="Model.Save"/> (architecture and weights, atomic files).
+/// placeholders and logged quantities such as <c>{val_loss:.3f}</c>). With <c>saveBestOnly</c> it saves only
+/// when the monitored quantity improves. Each save is a full <see cref="Model.Save"/> (architecture and weights, atomic files).
 /// </summary>
 public sealed class ModelCheckpoint : Callback
 {

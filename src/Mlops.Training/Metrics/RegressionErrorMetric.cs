@@ -5,28 +5,21 @@ namespace Mlops.Training;
 /// <summary>Mean absolute or squared error, per example averaged over the outputs. State: [sum of per-example errors].</summary>
 internal sealed class RegressionErrorMetric : Metric
 {
-    private readonly bool _squared;
+    // The loss's sum is exactly this metric's per-step contribution: per-example errors averaged over the outputs.
+    private readonly RegressionLoss _error;
 
     public RegressionErrorMetric(bool squared)
     {
-        _squared = squared;
+        _error = new RegressionLoss(squared);
     }
 
-    public override string Name => _squared ? "mean_squared_error" : "mean_absolute_error";
+    public override string Name => _error.Name;
 
     internal override int StateSize => 1;
 
     internal override void Accumulate(Tensor predictions, Tensor labels, Tensor state)
     {
-        using var total = _squared
-            ? nn.functional.mse_loss(predictions, labels, nn.Reduction.Sum)
-            : nn.functional.l1_loss(predictions, labels, nn.Reduction.Sum);
-        var width = predictions.dim() == 2 ? predictions.shape[1] : 1;
-        if (width > 1)
-        {
-            total.div_(width);
-        }
-
+        using var total = _error.Sum(predictions, labels);
         state.add_(total, Scalars.One);
     }
 
