@@ -60,7 +60,8 @@ public sealed class ServiceCollectionExtensionsTests
         var clock = new FakeTimeProvider();
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<TimeProvider>(clock);
-        var returned = builder.Services.AddMlopsStorage(o =>
+        var mlops = builder.Services.AddMlops();
+        var returned = mlops.AddStorage(o =>
         {
             o.Accounts["mydata"] = new AzureBlobAccountOptions { ConnectionString = ConnectionString };
             o.Retry.MaxDelay = TimeSpan.FromSeconds(5);
@@ -68,7 +69,7 @@ public sealed class ServiceCollectionExtensionsTests
         using var host = builder.Build();
         await host.StartAsync();
 
-        Assert.Same(builder.Services, returned);
+        Assert.Same(mlops, returned);
         var resolver = host.Services.GetRequiredService<StorageResolver>();
         Assert.Same(clock, resolver.TimeProvider);
         Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Retry.MaxDelay);
@@ -80,7 +81,7 @@ public sealed class ServiceCollectionExtensionsTests
     public async Task Without_a_registered_clock_the_system_clock_is_used()
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddMlopsStorage(_ => { });
+        builder.Services.AddMlops().AddStorage();
         using var host = builder.Build();
         await host.StartAsync();
 
@@ -116,7 +117,7 @@ public sealed class ServiceCollectionExtensionsTests
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddMlopsStorage(builder.Configuration.GetSection(StorageOptions.SectionName));
+        builder.Services.AddMlops(builder.Configuration).AddStorage();
         return builder.Build();
     }
 }

@@ -5,7 +5,7 @@ namespace Mlops.Storage;
 
 /// <summary>
 /// Configuration of storage: credentials per Azure Storage account, retries and transfer sizes. Bound from the
-/// <c>Mlops:Storage</c> configuration section by <c>AddMlopsStorage</c> and validated when the host starts.
+/// <c>Mlops:Storage</c> configuration section by <c>services.AddMlops(configuration).AddStorage()</c> and validated when the host starts.
 /// </summary>
 /// <example>
 /// <code language="json">
@@ -16,8 +16,8 @@ namespace Mlops.Storage;
 /// </example>
 public sealed class StorageOptions
 {
-    /// <summary>The name of the configuration section hosts bind: <c>Mlops:Storage</c>.</summary>
-    public const string SectionName = "Mlops:Storage";
+    /// <summary>The name of the section under <c>Mlops</c> these options are bound from (<c>Mlops:Storage</c>).</summary>
+    public const string SectionName = "Storage";
 
     /// <summary>
     /// Credentials per storage account, keyed by account name (case-insensitive). An account that is not listed

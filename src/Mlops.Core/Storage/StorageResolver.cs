@@ -132,7 +132,7 @@ public class StorageResolver
         throw new StorageConfigurationException(
             $"No credentials are configured for storage account '{account}' (needed for '{location}'). " +
             $"Configure Mlops:Storage:Accounts:{account} with a ConnectionString, or a ServiceUri with a TokenCredential or SasToken " +
-            $"(services.AddMlopsStorage(...) or new StorageResolver(new StorageOptions {{ ... }})), " +
+            $"(services.AddMlops(configuration).AddStorage(...) or new StorageResolver(new StorageOptions {{ ... }})), " +
             $"or set {ConnectionStringVariable} to a connection string for that account.");
     }
 

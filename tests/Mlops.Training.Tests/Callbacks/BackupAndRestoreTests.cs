@@ -56,7 +56,7 @@ public sealed class BackupAndRestoreTests : IDisposable
         Assert.Equal(expected, restore.ResumedFrom);
         Assert.Equal([2, 3], history.Epochs);
         Assert.Equal(straight.Optimizer!.Iterations, resumed.Optimizer!.Iterations);
-        Assert.True(straight.Flat.Values.eq(resumed.Flat.Values).all().item<bool>(), "the resumed weights differ from the uninterrupted run's");
+        Trajectories.AssertSame(straight.Flat.Values, resumed.Flat.Values, "the resumed run against the uninterrupted one");
         Assert.False(Directory.Exists(backup), "the backup folder is removed when training completes");
     }
 
