@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
+using Mlops.Distributed.Cluster;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

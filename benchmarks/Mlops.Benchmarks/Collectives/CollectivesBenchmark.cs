@@ -4,8 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
-using Mlops.Training.Distributed.Collectives;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
 
 namespace Mlops.Benchmarks.Collectives;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using Mlops.Training;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
+using Mlops.Distributed.Cluster;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

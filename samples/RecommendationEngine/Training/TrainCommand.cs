@@ -7,7 +7,7 @@ using Mlops.Training;
 using Mlops.Training.Callbacks;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Launch;
+using Mlops.Distributed.Launch;
 using Mlops.Training.Tracking;
 using Metric = Mlops.Training.Metric;
 

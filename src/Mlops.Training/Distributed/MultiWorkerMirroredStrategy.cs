@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mlops.Training.Distributed.Cluster;
-using Mlops.Training.Distributed.Collectives;
-using Mlops.Training.Distributed.Nccl;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
+using Mlops.Distributed.Nccl;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

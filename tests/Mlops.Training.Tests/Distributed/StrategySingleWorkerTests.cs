@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
+using Mlops.Distributed.Cluster;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
+using Mlops.Distributed.Cluster;
 
 namespace Mlops.Training.Tests.Distributed;
 
