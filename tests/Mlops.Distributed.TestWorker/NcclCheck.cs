@@ -16,7 +16,7 @@ internal static unsafe class NcclCheck
     public static int Run(ClusterSpec spec, string[] args)
     {
         var megabytes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 256;
-        var options = new DistributedTrainingOptions { CollectiveTimeout = TimeSpan.FromSeconds(30), ConnectTimeout = TimeSpan.FromSeconds(60) };
+        var options = new CollectiveOptions { CollectiveTimeout = TimeSpan.FromSeconds(30), ConnectTimeout = TimeSpan.FromSeconds(60) };
         var watch = Stopwatch.StartNew();
         using var nccl = NcclCommunicator.Create(spec, options);
         Console.WriteLine($"init rank {spec.Rank}/{spec.WorldSize} on GPU {nccl.Device}: {watch.Elapsed.TotalMilliseconds:0} ms");
@@ -102,7 +102,7 @@ internal static unsafe class NcclCheck
     /// </summary>
     public static int Abort(ClusterSpec spec)
     {
-        var options = new DistributedTrainingOptions { CollectiveTimeout = TimeSpan.FromMilliseconds(500), ConnectTimeout = TimeSpan.FromSeconds(60) };
+        var options = new CollectiveOptions { CollectiveTimeout = TimeSpan.FromMilliseconds(500), ConnectTimeout = TimeSpan.FromSeconds(60) };
         using var nccl = NcclCommunicator.Create(spec, options);
         var api = NcclApi.Load(null, null, spec.Rank);
         var cudart = NativeLibrary.Load(api.CudaRuntimePath);

@@ -19,7 +19,7 @@ try
 {
     var spec = ClusterSpecReader.FromEnvironment();
     var timeoutMs = int.Parse(Environment.GetEnvironmentVariable("MLOPS_TEST_TIMEOUT_MS") ?? "5000", CultureInfo.InvariantCulture);
-    var options = new DistributedTrainingOptions
+    var options = new CollectiveOptions
     {
         CollectiveTimeout = TimeSpan.FromMilliseconds(timeoutMs),
         ConnectTimeout = TimeSpan.FromMilliseconds(int.Parse(Environment.GetEnvironmentVariable("MLOPS_TEST_CONNECT_TIMEOUT_MS") ?? "20000", CultureInfo.InvariantCulture)),

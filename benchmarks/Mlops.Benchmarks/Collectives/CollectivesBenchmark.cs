@@ -87,7 +87,7 @@ public static class CollectivesBenchmark
     private static int Worker(Dictionary<string, string> options)
     {
         var spec = ClusterSpecReader.FromEnvironment();
-        var training = new DistributedTrainingOptions
+        var training = new CollectiveOptions
         {
             PieceBytes = int.Parse(options.GetValueOrDefault("piece-kb", "256"), CultureInfo.InvariantCulture) << 10,
             SegmentBytes = int.Parse(options.GetValueOrDefault("segment-kb", "2048"), CultureInfo.InvariantCulture) << 10,

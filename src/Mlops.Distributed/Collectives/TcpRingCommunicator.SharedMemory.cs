@@ -19,7 +19,7 @@ public sealed partial class TcpRingCommunicator
     private const long PipeBytes = 4 << 20;
 
     private static (SharedMemoryPipe? Outgoing, SharedMemoryPipe? Incoming) NegotiateSharedMemory(
-        Socket toNext, Socket fromPrevious, bool ours, bool previousWants, DistributedTrainingOptions options, int rank, int next, int previous)
+        Socket toNext, Socket fromPrevious, bool ours, bool previousWants, CollectiveOptions options, int rank, int next, int previous)
     {
         SharedMemoryPipe? offered = null;
         SharedMemoryPipe? outgoing = null;

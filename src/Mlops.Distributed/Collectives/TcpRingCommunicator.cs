@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mlops.Distributed.Cluster;
 using Mlops.Distributed.Rendezvous;
+using Mlops.Hosting;
 
 namespace Mlops.Distributed.Collectives;
 
@@ -15,7 +16,7 @@ namespace Mlops.Distributed.Collectives;
 /// (reduce-scatter then all-gather, each rank sending 2(n−1)/n of the buffer), cut into pieces that are pipelined: a
 /// sender thread sends piece k while the calling thread receives and reduces piece k+1. Small collectives send from the
 /// calling thread for latency. Neighbours on the same host move the bytes through shared memory pipes instead of TCP
-/// loopback (see <see cref="DistributedTrainingOptions.SharedMemory"/>). Buffers are reused across calls. Every piece
+/// loopback (see <see cref="CollectiveOptions.SharedMemory"/>). Buffers are reused across calls. Every piece
 /// carries the call's fingerprint; a rank that crashes, stalls or calls something else makes every rank fail with an
 /// error naming it, within the timeout.
 /// </summary>
@@ -34,7 +35,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
     private nint _work;
     private long _workBytes;
 
-    private TcpRingCommunicator(ClusterSpec spec, RendezvousClient store, RendezvousServer? server, RingLink? link, DistributedTrainingOptions options, ILogger logger)
+    private TcpRingCommunicator(ClusterSpec spec, RendezvousClient store, RendezvousServer? server, RingLink? link, CollectiveOptions options, ILogger logger)
         : base(spec.Rank, spec.WorldSize)
     {
         Spec = spec;
@@ -53,7 +54,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 
     /// <summary>
     /// How this rank's ring bytes travel: "shared-memory" (both neighbours on this host, see
-    /// <see cref="DistributedTrainingOptions.SharedMemory"/>), "tcp", "mixed" (one of each), or "none" for one rank.
+    /// <see cref="CollectiveOptions.SharedMemory"/>), "tcp", "mixed" (one of each), or "none" for one rank.
     /// </summary>
     public string Transport => _link?.Transport ?? "none";
 
@@ -65,7 +66,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
 
     /// <summary>
     /// Joins the job: rank 0 hosts the rendezvous store, every rank publishes a listening address, connects to the next
-    /// rank and accepts the previous one. Fails within <see cref="DistributedTrainingOptions.ConnectTimeout"/> naming the
+    /// rank and accepts the previous one. Fails within <see cref="CollectiveOptions.ConnectTimeout"/> naming the
     /// ranks that did not arrive.
     /// </summary>
     /// <param name="spec">This process's place in the job.</param>
@@ -76,15 +77,11 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
     /// <returns>The connected communicator.</returns>
     /// <exception cref="CollectiveTimeoutException">Some ranks did not join in time.</exception>
     /// <exception cref="RendezvousException">The store could not be hosted or reached, or refused this process.</exception>
-    public static TcpRingCommunicator Create(ClusterSpec spec, DistributedTrainingOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid.</exception>
+    public static TcpRingCommunicator Create(ClusterSpec spec, CollectiveOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        options ??= new DistributedTrainingOptions();
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", problems), nameof(options));
-        }
+        options = MlopsOptions.Validate(options ?? new CollectiveOptions(), new CollectiveOptionsValidator());
 
         var clock = timeProvider ?? TimeProvider.System;
         var logger = (ILogger?)loggerFactory?.CreateLogger<TcpRingCommunicator>() ?? NullLogger.Instance;
@@ -113,7 +110,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
     /// <param name="timeProvider">The clock for connection deadlines.</param>
     /// <param name="cancellationToken">Cancels joining.</param>
     /// <returns>The connected communicator.</returns>
-    public static Task<TcpRingCommunicator> CreateAsync(ClusterSpec spec, DistributedTrainingOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+    public static Task<TcpRingCommunicator> CreateAsync(ClusterSpec spec, CollectiveOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
         Task.Run(() => Create(spec, options, loggerFactory, timeProvider, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
@@ -137,7 +134,7 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         _server?.Dispose();
     }
 
-    private static RingLink ConnectRing(ClusterSpec spec, RendezvousClient store, DistributedTrainingOptions options, TimeProvider clock, CancellationToken cancellationToken)
+    private static RingLink ConnectRing(ClusterSpec spec, RendezvousClient store, CollectiveOptions options, TimeProvider clock, CancellationToken cancellationToken)
     {
         var rank = spec.Rank;
         var n = spec.WorldSize;

@@ -103,14 +103,14 @@ internal sealed unsafe class NcclApi
 
             if (!OperatingSystem.IsLinux())
             {
-                throw new CollectiveBackendUnavailableException($"Rank {rank}: the NCCL backend runs on Linux only; use the TcpRing backend here.", rank);
+                throw new CollectiveBackendUnavailableException($"Rank {rank}: the NCCL backend runs on Linux only; use the Ring backend here.", rank);
             }
 
             var cudart = NativeLibraryLocator.TryLoad(NativeLibraryLocator.CudaRuntimeCandidates(cudaRuntimePath), out var triedCudart, out var cudartPath);
             if (cudart == 0)
             {
                 throw new CollectiveBackendUnavailableException(
-                    $"Rank {rank}: the NCCL backend needs the CUDA runtime (libcudart.so.*), which was not found (tried: {triedCudart}). Install CUDA or a PyTorch with CUDA, or set CUDART_LIB (option CudaRuntimePath) to the library's path; without a GPU use the TcpRing backend.",
+                    $"Rank {rank}: the NCCL backend needs the CUDA runtime (libcudart.so.*), which was not found (tried: {triedCudart}). Install CUDA or a PyTorch with CUDA, or set CUDART_LIB (option CudaRuntimePath) to the library's path; without a GPU use the Ring backend.",
                     rank);
             }
 
@@ -118,7 +118,7 @@ internal sealed unsafe class NcclApi
             if (nccl == 0)
             {
                 throw new CollectiveBackendUnavailableException(
-                    $"Rank {rank}: NCCL (libnccl.so.2) was not found (tried: {triedNccl}). Install NCCL (or the nvidia-nccl pip wheel), or set NCCL_LIB (option NcclLibraryPath) to its path; without a GPU use the TcpRing backend.",
+                    $"Rank {rank}: NCCL (libnccl.so.2) was not found (tried: {triedNccl}). Install NCCL (or the nvidia-nccl pip wheel), or set NCCL_LIB (option NcclLibraryPath) to its path; without a GPU use the Ring backend.",
                     rank);
             }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Mlops.Distributed.Cluster;
 using Mlops.Distributed.Collectives;
 using Mlops.Distributed.Rendezvous;
+using Mlops.Hosting;
 
 namespace Mlops.Distributed.Nccl;
 
@@ -53,7 +54,7 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
     /// <summary>
     /// Loads NCCL and the CUDA runtime, selects the GPU of <see cref="ClusterSpec.LocalRank"/>, checks that no two ranks
     /// share a GPU, exchanges NCCL's unique id through the rendezvous store and initialises the communicator within
-    /// <see cref="DistributedTrainingOptions.ConnectTimeout"/>.
+    /// <see cref="CollectiveOptions.ConnectTimeout"/>.
     /// </summary>
     /// <param name="spec">This process's place in the job.</param>
     /// <param name="options">Library paths and timeouts; defaults when null.</param>
@@ -64,10 +65,11 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
     /// <returns>The communicator.</returns>
     /// <exception cref="CollectiveBackendUnavailableException">NCCL, the CUDA runtime or a GPU is missing, or two ranks share a GPU.</exception>
     /// <exception cref="CollectiveTimeoutException">Initialisation did not complete in time.</exception>
-    public static NcclCommunicator Create(ClusterSpec spec, DistributedTrainingOptions? options = null, nint stream = 0, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid.</exception>
+    public static NcclCommunicator Create(ClusterSpec spec, CollectiveOptions? options = null, nint stream = 0, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        options ??= new DistributedTrainingOptions();
+        options = MlopsOptions.Validate(options ?? new CollectiveOptions(), new CollectiveOptionsValidator());
         var logger = (ILogger?)loggerFactory?.CreateLogger<NcclCommunicator>() ?? NullLogger.Instance;
 
         // Libraries and the GPU first: a machine without them fails at once, before waiting for other ranks.
@@ -76,7 +78,7 @@ public sealed unsafe class NcclCommunicator : CollectiveCommunicator
         var status = api.CudaGetDeviceCount(&devices);
         if (status != 0 || devices == 0)
         {
-            throw new CollectiveBackendUnavailableException($"Rank {spec.Rank}: no CUDA GPU is visible ({(status != 0 ? api.CudaError(status) : "0 devices")}); check the driver and CUDA_VISIBLE_DEVICES, or use the TcpRing backend.", spec.Rank);
+            throw new CollectiveBackendUnavailableException($"Rank {spec.Rank}: no CUDA GPU is visible ({(status != 0 ? api.CudaError(status) : "0 devices")}); check the driver and CUDA_VISIBLE_DEVICES, or use the Ring backend.", spec.Rank);
         }
 
         if (spec.LocalRank >= devices)

@@ -1,13 +1,14 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
 
 namespace Mlops.Distributed.Rendezvous;
 
 /// <summary>Joins a job's rendezvous: rank 0 hosts the store (unless the launcher does), every rank (rank 0 included) connects to it.</summary>
 internal static class JobRendezvous
 {
-    public static (RendezvousServer? Server, RendezvousClient Store) Join(ClusterSpec spec, DistributedTrainingOptions options, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
+    public static (RendezvousServer? Server, RendezvousClient Store) Join(ClusterSpec spec, CollectiveOptions options, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
     {
         RendezvousServer? server = null;
         try
@@ -34,7 +35,7 @@ internal static class JobRendezvous
         }
     }
 
-    private static IPAddress ListenAddressFor(ClusterSpec spec, DistributedTrainingOptions options)
+    private static IPAddress ListenAddressFor(ClusterSpec spec, CollectiveOptions options)
     {
         if (options.ListenAddress is not null)
         {

@@ -15,7 +15,7 @@ internal static class RingHarness
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static DistributedTrainingOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024, bool sharedMemory = true, int segmentBytes = 2 << 20, int smallAllReduceBytes = 64 << 10) => new()
+    public static CollectiveOptions Options(double timeoutSeconds = 5, int pieceBytes = 4096, int inlineBytes = 1024, bool sharedMemory = true, int segmentBytes = 2 << 20, int smallAllReduceBytes = 64 << 10) => new()
     {
         SharedMemory = sharedMemory,
         CollectiveTimeout = TimeSpan.FromSeconds(timeoutSeconds),
@@ -28,7 +28,7 @@ internal static class RingHarness
     };
 
     /// <summary>Runs <paramref name="body"/> on every rank; returns each rank's exception (null when it succeeded).</summary>
-    public static Exception?[] Run(int worldSize, DistributedTrainingOptions options, Action<TcpRingCommunicator> body) =>
+    public static Exception?[] Run(int worldSize, CollectiveOptions options, Action<TcpRingCommunicator> body) =>
         RunPerRank(worldSize, _ => options, communicator =>
         {
             // Every test runs the transport it asked for: ranks of one host use shared memory unless it is turned off
@@ -38,7 +38,7 @@ internal static class RingHarness
         });
 
     /// <summary>As <see cref="Run"/>, with each rank's own options.</summary>
-    public static Exception?[] RunPerRank(int worldSize, Func<int, DistributedTrainingOptions> options, Action<TcpRingCommunicator> body)
+    public static Exception?[] RunPerRank(int worldSize, Func<int, CollectiveOptions> options, Action<TcpRingCommunicator> body)
     {
         var port = FreePort();
         var errors = new Exception?[worldSize];
@@ -68,7 +68,7 @@ internal static class RingHarness
         return errors;
     }
 
-    public static void RunAll(int worldSize, DistributedTrainingOptions options, Action<TcpRingCommunicator> body)
+    public static void RunAll(int worldSize, CollectiveOptions options, Action<TcpRingCommunicator> body)
     {
         var errors = Run(worldSize, options, body);
         var failed = errors.Select((e, r) => (e, r)).Where(x => x.e is not null).ToList();

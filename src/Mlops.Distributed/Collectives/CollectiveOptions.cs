@@ -1,20 +1,24 @@
 using System.ComponentModel.DataAnnotations;
-using Mlops.Distributed.Collectives;
 
-namespace Mlops.Distributed;
+namespace Mlops.Distributed.Collectives;
 
 /// <summary>
-/// Settings of the distributed layer, bound from the <c>Mlops:Training</c> configuration section and validated when the
-/// host starts. The cluster itself (rank, world size, rank 0's address) comes from the environment or a
-/// <see cref="Cluster.ClusterSpec"/>.
+/// Settings of the collectives: the backend, timeouts, ring tuning and native library paths. Apps using collectives
+/// without the trainer bind them from <c>Mlops:Distributed</c> (<c>AddDistributed</c>); the trainer reads the same class
+/// from <c>Mlops:Training:Collectives</c> (its options' <c>Collectives</c> property). Checked by
+/// <see cref="CollectiveOptionsValidator"/> when the host starts, and by the factories for options built in code. The
+/// cluster itself (rank, world size, rank 0's address) comes from the environment or a <see cref="Cluster.ClusterSpec"/>.
 /// </summary>
-public sealed class DistributedTrainingOptions
+public sealed class CollectiveOptions
 {
-    /// <summary>The configuration section: <c>Mlops:Training</c>.</summary>
-    public const string SectionName = "Mlops:Training";
+    /// <summary>The configuration section under <c>Mlops</c>: <c>Distributed</c> (<c>Mlops:Distributed</c>).</summary>
+    public const string SectionName = "Distributed";
 
-    /// <summary>The collective backend. Default: <see cref="CollectiveBackend.TcpRing"/>.</summary>
-    public CollectiveBackend Backend { get; set; } = CollectiveBackend.TcpRing;
+    /// <summary>
+    /// The collective backend. Default <see cref="CollectiveBackend.Auto"/>: NCCL when the buffers are in CUDA memory,
+    /// otherwise the ring (see <see cref="CollectiveCommunicatorFactory.Choose"/>).
+    /// </summary>
+    public CollectiveBackend Backend { get; set; } = CollectiveBackend.Auto;
 
     /// <summary>
     /// The longest a collective waits without progress from a peer before it fails with an error naming that peer
@@ -70,37 +74,4 @@ public sealed class DistributedTrainingOptions
 
     /// <summary>Path of the CUDA runtime (<c>libcudart.so.*</c>); default: <c>CUDART_LIB</c>, then the usual places.</summary>
     public string? CudaRuntimePath { get; set; }
-
-    /// <summary>Checks values that attributes cannot.</summary>
-    /// <returns>The problems found, empty when valid.</returns>
-    public IReadOnlyList<string> Validate()
-    {
-        var errors = new List<string>();
-        if (PieceBytes % 8 != 0)
-        {
-            errors.Add($"{nameof(PieceBytes)} must be a multiple of 8, not {PieceBytes}.");
-        }
-
-        if (SegmentBytes % 8 != 0)
-        {
-            errors.Add($"{nameof(SegmentBytes)} must be a multiple of 8, not {SegmentBytes}.");
-        }
-
-        if (InlineBytes > PieceBytes * 8L)
-        {
-            errors.Add($"{nameof(InlineBytes)} ({InlineBytes}) must not exceed 8 × {nameof(PieceBytes)}.");
-        }
-
-        if (ListenAddress is not null && !System.Net.IPAddress.TryParse(ListenAddress, out _))
-        {
-            errors.Add($"{nameof(ListenAddress)} '{ListenAddress}' is not an IP address.");
-        }
-
-        if (!Enum.IsDefined(Backend))
-        {
-            errors.Add($"{nameof(Backend)} '{Backend}' is not a backend (TcpRing or Nccl).");
-        }
-
-        return errors;
-    }
 }
