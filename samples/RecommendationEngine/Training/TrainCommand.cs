@@ -76,7 +76,7 @@ public static class TrainCommand
                 return run;
             });
             var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory), trackingCallback };
-            var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? 1 : 0);
+            var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? Verbosity.Auto : Verbosity.Silent);
             if (strategy.IsChief)
             {
                 model.Save(settings.ModelOut);
