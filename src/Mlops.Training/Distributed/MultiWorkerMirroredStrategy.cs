@@ -163,7 +163,7 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
         {
             var strategy = new MultiWorkerMirroredStrategy(cluster, device, backend, communicator, options.BucketBytes, logger);
             logger.LogInformation(
-                "Rank {Rank}/{WorldSize} ready on {Device} ({Communication}, buckets of {BucketBytes} bytes) in {Ms:0} ms",
+                "Rank {Rank}/{WorldSize} ready on {Device} ({Backend}, buckets of {BucketBytes} bytes) in {Ms:0} ms",
                 cluster.Rank,
                 cluster.WorldSize,
                 device,
