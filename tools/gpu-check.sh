@@ -2,7 +2,7 @@
 # GPU check for the NCCL backend and the CUDA trainer, and the GPU training benchmark.
 #
 #   bash tools/gpu-check.sh build   (here, with dotnet) publishes self-contained for linux-x64, into one folder that shares
-#                                   the .NET runtime, the NCCL test worker (tests/Mlops.Training.Distributed.TestWorker) and
+#                                   the .NET runtime, the NCCL test worker (tests/Mlops.Distributed.TestWorker) and
 #                                   the benchmarks program (benchmarks/Mlops.Benchmarks) without its CPU libtorch (the GPU
 #                                   machine's own CUDA libtorch is used through MLOPS_LIBTORCH_DIR), and packs it as
 #                                   out/gpu-check/gpu-check.tar.xz (tar + xz, at most 60 MiB: the GPU machine takes 64 MiB)
@@ -65,7 +65,7 @@ if [ "$MODE" = "build" ]; then
     [ -e "$APP/$need" ] || { echo "the publish folder lacks $need" >&2; exit 1; }
   done
   if ls "$APP"/libtorch_cpu.so* >/dev/null 2>&1; then echo "libtorch_cpu.so is still in the bundle" >&2; exit 1; fi
-  publish tests/Mlops.Training.Distributed.TestWorker
+  publish tests/Mlops.Distributed.TestWorker
   echo "packing $(du -sm "$APP" | cut -f1) MiB with xz"
   tar -C "$APP" -cf - . | xz -T0 -6 > "$BUNDLE"
   rm -rf "$APP"
@@ -116,7 +116,7 @@ if [ $? -ge 126 ]; then  # /tmp mounted noexec: unpack beside the bundle instead
   echo "cannot run programs from /tmp; unpacking into $BUNDLE_DIR/app"; APP="$BUNDLE_DIR/app"; unpack || { echo "could not unpack $BUNDLE"; exit 1; }
 fi
 echo "unpacked $(du -sm "$APP" | cut -f1) MiB into $APP in ${SECONDS}s"
-WORKER="$APP/Mlops.Training.Distributed.TestWorker"
+WORKER="$APP/Mlops.Distributed.TestWorker"
 BENCH="$APP/Mlops.Benchmarks"
 
 # Where libtorch, NCCL and cudart live on the project's GPU machine: the PyTorch venv (torch/lib and the nvidia wheels).

@@ -4,8 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
-using Mlops.Training.Distributed.Collectives;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
 
 namespace Mlops.Benchmarks.Collectives;
 
@@ -87,7 +87,7 @@ public static class CollectivesBenchmark
     private static int Worker(Dictionary<string, string> options)
     {
         var spec = ClusterSpecReader.FromEnvironment();
-        var training = new DistributedTrainingOptions
+        var training = new CollectiveOptions
         {
             PieceBytes = int.Parse(options.GetValueOrDefault("piece-kb", "256"), CultureInfo.InvariantCulture) << 10,
             SegmentBytes = int.Parse(options.GetValueOrDefault("segment-kb", "2048"), CultureInfo.InvariantCulture) << 10,

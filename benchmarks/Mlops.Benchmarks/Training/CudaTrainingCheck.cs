@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using Mlops.Training.Callbacks;
 using Mlops.Training;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
-using Mlops.Training.Distributed.Nccl;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
+using Mlops.Distributed.Nccl;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,9 +58,9 @@ internal static class CudaTrainingCheck
     {
         using var strategy = GpuTrainerBenchmark.SingleWorker(device, options, seed: 11);
         var cuda = device.type == DeviceType.CUDA;
-        Check($"device {strategy.Device}, communication {strategy.Communication}", cuda
-            ? strategy.Device.type == DeviceType.CUDA && strategy.Device.index == 0 && strategy.Communication == CommunicationImplementation.Nccl
-            : strategy.Device.type == DeviceType.CPU && strategy.Communication == CommunicationImplementation.Ring);
+        Check($"device {strategy.Device}, backend {strategy.Backend}", cuda
+            ? strategy.Device.type == DeviceType.CUDA && strategy.Device.index == 0 && strategy.Backend == CollectiveBackend.Nccl
+            : strategy.Device.type == DeviceType.CPU && strategy.Backend == CollectiveBackend.Ring);
         strategy.Seed(11);
         using var first = randn(1000, device: strategy.Device);
         strategy.Seed(11);
@@ -95,8 +97,8 @@ internal static class CudaTrainingCheck
     private static void Nccl()
     {
         var spec = ClusterSpec.SingleProcess(FreePort());
-        var nccl = NcclCommunicator.Create(spec, new DistributedTrainingOptions { CollectiveTimeout = TimeSpan.FromSeconds(20), ConnectTimeout = TimeSpan.FromSeconds(20) });
-        using var strategy = new MultiWorkerMirroredStrategy(spec, torch.device(DeviceType.CUDA, 0), CommunicationImplementation.Nccl, nccl, bucketBytes: 4096);
+        var nccl = NcclCommunicator.Create(spec, new CollectiveOptions { CollectiveTimeout = TimeSpan.FromSeconds(20), ConnectTimeout = TimeSpan.FromSeconds(20) });
+        using var strategy = new MultiWorkerMirroredStrategy(spec, torch.device(DeviceType.CUDA, 0), CollectiveBackend.Nccl, nccl, bucketBytes: 4096);
         foreach (var type in new[] { ScalarType.Float32, ScalarType.Float64 })
         {
             // Written by a kernel just before: the collective, on the same (default) stream, must see the final values.
@@ -138,7 +140,7 @@ internal static class CudaTrainingCheck
         var cuda = device.type == DeviceType.CUDA;
         var spec = ClusterSpec.SingleProcess(FreePort());
         using var strategy = cuda
-            ? new MultiWorkerMirroredStrategy(spec, device, CommunicationImplementation.Nccl, NcclCommunicator.Create(spec, new DistributedTrainingOptions { CollectiveTimeout = TimeSpan.FromSeconds(20) }), MultiWorkerMirroredStrategyOptions.DefaultBucketBytes)
+            ? new MultiWorkerMirroredStrategy(spec, device, CollectiveBackend.Nccl, NcclCommunicator.Create(spec, new CollectiveOptions { CollectiveTimeout = TimeSpan.FromSeconds(20) }), MultiWorkerMirroredStrategyOptions.DefaultBucketBytes)
             : GpuTrainerBenchmark.SingleWorker(device, options, seed: 3);
         using var model = strategy.Scope(() => SeedModel(ScalarType.Float32).Build(seed: 5).Compile(Mlops.Training.Optimizer.Adam(0.01), Loss.BinaryCrossEntropy, Metric.Accuracy));
         Check($"the model built in the scope is on {model.Device}", model.Device.type == device.type && model.NamedTensors().All(t => t.Tensor.device_type == device.type));
@@ -151,7 +153,7 @@ internal static class CudaTrainingCheck
         using var after = model.GetWeights();
         Check($"parameters equal after rank 0's broadcast of the flat buffer ({model.ParameterCount} values)", Same(before.Parameters, after.Parameters));
         var (features, labels) = PlainTorchLoop.Data(4096, 10, seed: 3);
-        var history = model.Fit(Dataset.FromArrays(features, 10, labels).Batch(64), epochs: 4, verbose: 0);
+        var history = model.Fit(Dataset.FromArrays(features, 10, labels).Batch(64), epochs: 4, verbose: Verbosity.Silent);
         var losses = history["loss"];
         var accuracy = history["accuracy"];
         Console.WriteLine($"     loss by epoch {string.Join(", ", losses.Select(l => l.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)))}; accuracy {string.Join(", ", accuracy.Select(a => a.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))}");
@@ -203,7 +205,7 @@ internal static class CudaTrainingCheck
         try
         {
             using var model = SeedModel(ScalarType.Float64).Build(seed: 5).Compile(Mlops.Training.Optimizer.Adam(0.01), Loss.BinaryCrossEntropy, Metric.Accuracy);
-            model.Fit(data, epochs: 1, stepsPerEpoch: Steps, verbose: 0);
+            model.Fit(data, epochs: 1, stepsPerEpoch: Steps, verbose: Verbosity.Silent);
             using var weights = model.GetWeights();
             return weights.Parameters.cpu().DetachFromDisposeScope();
         }
@@ -224,7 +226,7 @@ internal static class CudaTrainingCheck
             var data = Dataset.FromArrays(features, 10, labels).Batch(64);
             using var probe = tensor(features.AsSpan(0, 64 * 10).ToArray(), [64, 10]);
             using var model = strategy.Scope(() => SeedModel(ScalarType.Float32).Build(seed: 5).Compile(Mlops.Training.Optimizer.Adam(), Loss.BinaryCrossEntropy, Metric.Accuracy));
-            model.Fit(data, epochs: 1, verbose: 0);
+            model.Fit(data, epochs: 1, verbose: Verbosity.Silent);
             model.Save(directory);
             using var expected = model.Predict(probe);
 
@@ -240,7 +242,7 @@ internal static class CudaTrainingCheck
             var difference = (expected - cpuPredictions).abs().max().item<float>();
             Check($"reloaded outside any scope: on {onCpu.Device}, predictions within 1e-5 (max |difference| {difference:G3})", onCpu.Device.type == DeviceType.CPU && difference < 1e-5);
 
-            var history = loaded.Fit(data, epochs: 1, verbose: 0);
+            var history = loaded.Fit(data, epochs: 1, verbose: Verbosity.Silent);
             Check($"the reloaded model trains on (compiled as saved: {loaded.Optimizer?.Name}, loss {history["loss"][0]:0.0000})", loaded.Optimizer is not null && double.IsFinite(history["loss"][0]));
         }
         finally

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Mlops.Training.Callbacks;
 using Mlops.Training;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
+using Mlops.Distributed.Cluster;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -202,7 +203,7 @@ public static class GpuTrainerBenchmark
         var onDevice = new DeviceTensorDataset(x, y, config.Batch);
         var onHost = Dataset.FromArrays(features, width, labels).Batch(config.Batch).Repeat().Prefetch(2);
         double fitLoss = double.NaN;
-        void FitSteps(Dataset data, int count) => fitLoss = model.Fit(data, epochs: 1, stepsPerEpoch: count, verbose: 0)["loss"][^1];
+        void FitSteps(Dataset data, int count) => fitLoss = model.Fit(data, epochs: 1, stepsPerEpoch: count, verbose: Verbosity.Silent)["loss"][^1];
 
         var plainLoss0 = PlainLoss();
         PlainSteps(warmup);

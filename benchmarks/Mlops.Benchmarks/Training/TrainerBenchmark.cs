@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Mlops.Training.Callbacks;
 using Mlops.Training;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Launch;
+using Mlops.Distributed.Launch;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -83,9 +84,9 @@ public static class TrainerBenchmark
         using var model = accuracy
             ? description.Compile(Optimizer.Adam(), Loss.BinaryCrossEntropy, Metric.Accuracy)
             : description.Compile(Optimizer.Adam(), Loss.BinaryCrossEntropy);
-        model.Fit(dataset, epochs: 1, stepsPerEpoch: Math.Min(steps, 100), verbose: 0);
+        model.Fit(dataset, epochs: 1, stepsPerEpoch: Math.Min(steps, 100), verbose: Verbosity.Silent);
         var watch = Stopwatch.StartNew();
-        model.Fit(dataset, epochs: 1, stepsPerEpoch: steps, verbose: 0);
+        model.Fit(dataset, epochs: 1, stepsPerEpoch: steps, verbose: Verbosity.Silent);
         return watch.Elapsed.TotalSeconds / steps;
     }
 
@@ -130,10 +131,10 @@ public static class TrainerBenchmark
         var dataset = Dataset.FromArrays(features, 10, labels).Batch(batch).Repeat();
         using var model = strategy.Scope(() => Sequential.Input(10).Dense(64, Activation.Relu).Dense(64, Activation.Relu).Dense(1, Activation.Sigmoid)
             .Compile(Optimizer.Adam(), Loss.BinaryCrossEntropy, Metric.Accuracy));
-        model.Fit(dataset, epochs: 1, stepsPerEpoch: 50, verbose: 0);
+        model.Fit(dataset, epochs: 1, stepsPerEpoch: 50, verbose: Verbosity.Silent);
         var before = strategy.Statistics;
         var watch = Stopwatch.StartNew();
-        model.Fit(dataset, epochs: 1, stepsPerEpoch: steps, verbose: 0);
+        model.Fit(dataset, epochs: 1, stepsPerEpoch: steps, verbose: Verbosity.Silent);
         var seconds = watch.Elapsed.TotalSeconds;
         var after = strategy.Statistics;
         if (strategy.IsChief)

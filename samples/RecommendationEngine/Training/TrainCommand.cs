@@ -7,7 +7,7 @@ using Mlops.Training;
 using Mlops.Training.Callbacks;
 using Mlops.Training.Data;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Launch;
+using Mlops.Distributed.Launch;
 using Mlops.Training.Tracking;
 using Metric = Mlops.Training.Metric;
 
@@ -76,7 +76,7 @@ public static class TrainCommand
                 return run;
             });
             var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory), trackingCallback };
-            var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? 1 : 0);
+            var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? Verbosity.Auto : Verbosity.Silent);
             if (strategy.IsChief)
             {
                 model.Save(settings.ModelOut);

@@ -6,14 +6,15 @@ namespace Mlops.Training.Callbacks;
 /// <summary>
 /// Keras' progress bar on the chief: "Epoch 3/10", then <c>120/200 [=========&gt;.......] - ETA: 2s - loss: 0.6931 -
 /// accuracy: 0.5000 - 51234 samples/s</c> redrawn at most every <c>interval</c> (the loss and metrics are read from the
-/// device only then), and a final line per epoch with the time, the time per step and the validation results. In
-/// <see cref="ProgressBarMode.OneLinePerEpoch"/> mode (chosen automatically when output is redirected) only the final
-/// line is printed. Plain ASCII. <c>Fit</c> adds one when <c>verbose</c> &gt; 0; replicas other than the chief print nothing.
+/// device only then), and a final line per epoch with the time, the time per step and the validation results. With
+/// <see cref="Verbosity.OneLinePerEpoch"/> (what <see cref="Verbosity.Auto"/> picks when output is redirected) only the
+/// final line is printed. Plain ASCII. <c>Fit</c> adds one unless <c>verbose</c> is <see cref="Verbosity.Silent"/>;
+/// replicas other than the chief print nothing.
 /// </summary>
 public sealed class ProgressBar : Callback
 {
     private const int Width = 30;
-    private readonly ProgressBarMode _mode;
+    private readonly bool _bar;
     private readonly TextWriter _output;
     private readonly TimeProvider _time;
     private readonly TimeSpan _interval;
@@ -23,13 +24,23 @@ public sealed class ProgressBar : Callback
     private int _lastLength;
 
     /// <summary>Creates the progress bar.</summary>
-    /// <param name="mode">A bar (terminal) or one line per epoch.</param>
+    /// <param name="verbose">
+    /// <see cref="Verbosity.ProgressBar"/> (a bar, for a terminal), <see cref="Verbosity.OneLinePerEpoch"/>, or
+    /// <see cref="Verbosity.Auto"/>: the bar unless standard output is redirected.
+    /// </param>
     /// <param name="output">Where to write; standard output when null.</param>
     /// <param name="timeProvider">The clock; the system clock when null.</param>
     /// <param name="interval">The least time between redraws of the bar (Keras: 0.05 s); 0.1 s when null.</param>
-    public ProgressBar(ProgressBarMode mode = ProgressBarMode.Bar, TextWriter? output = null, TimeProvider? timeProvider = null, TimeSpan? interval = null)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="verbose"/> is <see cref="Verbosity.Silent"/> (leave the progress bar out instead) or not a <see cref="Verbosity"/>.</exception>
+    public ProgressBar(Verbosity verbose = Verbosity.Auto, TextWriter? output = null, TimeProvider? timeProvider = null, TimeSpan? interval = null)
     {
-        _mode = mode;
+        _bar = verbose switch
+        {
+            Verbosity.ProgressBar => true,
+            Verbosity.OneLinePerEpoch => false,
+            Verbosity.Auto => !Console.IsOutputRedirected,
+            _ => throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "A ProgressBar shows Auto, ProgressBar or OneLinePerEpoch; for Silent, leave it out."),
+        };
         _output = output ?? Console.Out;
         _time = timeProvider ?? TimeProvider.System;
         _interval = interval ?? TimeSpan.FromSeconds(0.1);
@@ -49,7 +60,7 @@ public sealed class ProgressBar : Callback
         _lastDraw = _epochStart;
         _steps = 0;
         _lastLength = 0;
-        if (_mode == ProgressBarMode.Bar)
+        if (_bar)
         {
             _output.WriteLine($"Epoch {epoch + 1}/{Parameters.Epochs}");
         }
@@ -64,7 +75,7 @@ public sealed class ProgressBar : Callback
         }
 
         _steps = batch + 1;
-        if (_mode != ProgressBarMode.Bar)
+        if (!_bar)
         {
             return;
         }
@@ -100,13 +111,13 @@ public sealed class ProgressBar : Callback
 
         var elapsed = _time.GetElapsedTime(_epochStart, _time.GetTimestamp());
         var line = new StringBuilder();
-        if (_mode == ProgressBarMode.OneLinePerEpoch)
+        if (!_bar)
         {
             line.Append("Epoch ").Append(epoch + 1).Append('/').Append(Parameters.Epochs).Append(" - ");
         }
 
         line.Append(Counter());
-        if (_mode == ProgressBarMode.Bar)
+        if (_bar)
         {
             line.Append(' ').Append(Bar());
         }
@@ -116,7 +127,7 @@ public sealed class ProgressBar : Callback
         line.Append(perStep.ToString(perStep < 10 ? "0.00" : "0", CultureInfo.InvariantCulture)).Append("ms/step");
         AppendLogs(line, logs);
         AppendSpeed(line, elapsed);
-        if (_mode == ProgressBarMode.Bar)
+        if (_bar)
         {
             Redraw(line.ToString());
             _output.WriteLine();

@@ -6,6 +6,6 @@ namespace Mlops.Training.Callbacks;
 /// <param name="StepsPerEpoch">Steps per epoch, or null when an epoch is one pass of unknown length.</param>
 /// <param name="GlobalBatchSize">Examples per step across all replicas.</param>
 /// <param name="NumReplicas">Replicas training in sync.</param>
-/// <param name="Verbose">0 silent, 1 progress bar, 2 one line per epoch.</param>
+/// <param name="Verbose">What <c>Fit</c> prints (Keras' verbose).</param>
 /// <param name="MetricNames">The names the logs carry: loss, then each metric.</param>
-public sealed record TrainingParameters(int Epochs, int InitialEpoch, long? StepsPerEpoch, int GlobalBatchSize, int NumReplicas, int Verbose, IReadOnlyList<string> MetricNames);
+public sealed record TrainingParameters(int Epochs, int InitialEpoch, long? StepsPerEpoch, int GlobalBatchSize, int NumReplicas, Verbosity Verbose, IReadOnlyList<string> MetricNames);

@@ -1,4 +1,4 @@
-using Mlops.Training.Distributed.Collectives;
+using Mlops.Distributed.Collectives;
 using static TorchSharp.torch;
 
 namespace Mlops.Training.Distributed;

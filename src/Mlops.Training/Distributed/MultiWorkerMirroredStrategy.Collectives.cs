@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Unicode;
-using Mlops.Training.Distributed.Collectives;
+using Mlops.Distributed.Collectives;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mlops.Training.Distributed.Cluster;
-using Mlops.Training.Distributed.Collectives;
-using Mlops.Training.Distributed.Nccl;
+using Microsoft.Extensions.Options;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
+using Mlops.Hosting;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ namespace Mlops.Training.Distributed;
 /// </summary>
 /// <remarks>
 /// Collectives are called by every worker in the same order, from one thread at a time; a worker that calls something
-/// else, stalls or dies makes every worker fail within <see cref="DistributedTrainingOptions.CollectiveTimeout"/> with an
+/// else, stalls or dies makes every worker fail within <see cref="CollectiveOptions.CollectiveTimeout"/> with an
 /// error naming it.
 /// </remarks>
 public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisposable
@@ -31,11 +32,11 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
     private readonly int _bucketBytes;
     private bool _disposed;
 
-    internal MultiWorkerMirroredStrategy(ClusterSpec cluster, Device device, CommunicationImplementation communication, ICollectiveCommunicator? communicator, int bucketBytes, ILogger? logger = null)
+    internal MultiWorkerMirroredStrategy(ClusterSpec cluster, Device device, CollectiveBackend backend, ICollectiveCommunicator? communicator, int bucketBytes, ILogger? logger = null)
     {
         Cluster = cluster;
         Device = device;
-        Communication = communication;
+        Backend = backend;
         _communicator = communicator;
         _bucketBytes = bucketBytes;
         _logger = logger ?? NullLogger.Instance;
@@ -63,8 +64,11 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
     /// <summary>Who this worker is in the job.</summary>
     public ClusterSpec Cluster { get; }
 
-    /// <summary>How tensors are combined across workers (never <see cref="CommunicationImplementation.Auto"/>: the resolved choice).</summary>
-    public CommunicationImplementation Communication { get; }
+    /// <summary>
+    /// How tensors are combined across workers: <see cref="CollectiveOptions.Backend"/> as resolved for this worker's
+    /// device (never <see cref="CollectiveBackend.Auto"/>).
+    /// </summary>
+    public CollectiveBackend Backend { get; }
 
     /// <summary>The largest piece of a flat buffer reduced in one collective, in bytes.</summary>
     public int BucketBytes => _bucketBytes;
@@ -84,7 +88,10 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
     /// <exception cref="ClusterConfigurationException">A cluster variable is malformed, or the local rank has no GPU.</exception>
     /// <exception cref="TorchLoadException">libtorch cannot load, or CUDA is asked for but absent.</exception>
     /// <exception cref="CollectiveException">The other workers did not join in time, or NCCL is unavailable.</exception>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="OptionsValidationException">
+    /// The options are invalid, or name a backend this worker's device cannot use (such as
+    /// <c>Collectives.Backend</c> Nccl where CUDA is not available).
+    /// </exception>
     public static MultiWorkerMirroredStrategy FromEnvironment(MultiWorkerMirroredStrategyOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
         Create(ClusterSpecReader.FromEnvironment(), options, loggerFactory, timeProvider, cancellationToken);
 
@@ -107,25 +114,31 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
     /// <exception cref="ClusterConfigurationException">The local rank has no GPU.</exception>
     /// <exception cref="TorchLoadException">libtorch cannot load, or CUDA is asked for but absent.</exception>
     /// <exception cref="CollectiveException">The other workers did not join in time, or NCCL is unavailable.</exception>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="OptionsValidationException">
+    /// The options are invalid, or name a backend this worker's device cannot use (such as
+    /// <c>Collectives.Backend</c> Nccl where CUDA is not available).
+    /// </exception>
     public static MultiWorkerMirroredStrategy Create(ClusterSpec cluster, MultiWorkerMirroredStrategyOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         options ??= new MultiWorkerMirroredStrategyOptions();
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"Invalid {nameof(MultiWorkerMirroredStrategyOptions)}: {string.Join(" ", problems)}", nameof(options));
-        }
+        MlopsOptions.Validate(options, new MultiWorkerMirroredStrategyOptionsValidator());
 
         var logger = (ILogger?)loggerFactory?.CreateLogger<MultiWorkerMirroredStrategy>() ?? NullLogger.Instance;
         TorchRuntime.EnsureInitialized(new TorchRuntimeOptions
         {
             LibTorchDirectory = options.LibTorchDirectory,
-            RequireCuda = options.Device == TrainingDevice.Cuda || options.Communication == CommunicationImplementation.Nccl,
+            RequireCuda = options.Device == TrainingDevice.Cuda,
         });
         var device = ChooseDevice(cluster, options.Device);
-        var communication = ChooseCommunication(cluster, device, options.Communication);
+        var onCuda = device.type == DeviceType.CUDA;
+        if (options.Collectives.Backend == CollectiveBackend.Nccl && !onCuda)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(MultiWorkerMirroredStrategyOptions), [
+                $"Collectives.Backend Nccl reduces CUDA tensors but rank {cluster.Rank} trains on {device} (CUDA is not available: {TorchRuntime.Description}); use Backend Ring or Auto, or a CUDA libtorch on a machine with a GPU."]);
+        }
+
+        var backend = CollectiveCommunicatorFactory.Choose(options.Collectives.Backend, deviceMemory: onCuda);
         if (IntraOpThreads(cluster, options.IntraOpThreads, Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), Environment.ProcessorCount) is { } threads)
         {
             torch.set_num_threads(threads);
@@ -143,16 +156,14 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
         ICollectiveCommunicator? communicator = null;
         if (cluster.WorldSize > 1)
         {
-            communicator = communication == CommunicationImplementation.Nccl
-                ? NcclCommunicator.Create(cluster, options.Collectives, stream: 0, loggerFactory, timeProvider, cancellationToken)
-                : TcpRingCommunicator.Create(cluster, options.Collectives, loggerFactory, timeProvider, cancellationToken);
+            communicator = CollectiveCommunicatorFactory.Create(cluster, options.Collectives, deviceMemory: onCuda, loggerFactory, timeProvider, cancellationToken);
         }
 
         try
         {
-            var strategy = new MultiWorkerMirroredStrategy(cluster, device, communication, communicator, options.BucketBytes, logger);
+            var strategy = new MultiWorkerMirroredStrategy(cluster, device, backend, communicator, options.BucketBytes, logger);
             logger.LogInformation(
-                "Rank {Rank}/{WorldSize} ready on {Device} ({Communication}, buckets of {BucketBytes} bytes) in {Ms:0} ms",
+                "Rank {Rank}/{WorldSize} ready on {Device} ({Backend}, buckets of {BucketBytes} bytes) in {Ms:0} ms",
                 cluster.Rank,
                 cluster.WorldSize,
                 device,
@@ -254,21 +265,6 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
         }
 
         return torch.device(DeviceType.CUDA, cluster.LocalRank);
-    }
-
-    private static CommunicationImplementation ChooseCommunication(ClusterSpec cluster, Device device, CommunicationImplementation wanted)
-    {
-        var onCuda = device.type == DeviceType.CUDA;
-        var chosen = wanted == CommunicationImplementation.Auto
-            ? (onCuda ? CommunicationImplementation.Nccl : CommunicationImplementation.Ring)
-            : wanted;
-        if (chosen == CommunicationImplementation.Ring && onCuda)
-        {
-            throw new ArgumentException(
-                $"Rank {cluster.Rank}: Communication Ring reduces host memory but the strategy trains on {device}; use Communication Nccl (or Auto) for CUDA, or Device Cpu.");
-        }
-
-        return chosen;
     }
 
     private static void SeedGenerators(int seed)

@@ -1,23 +1,23 @@
 using System.ComponentModel.DataAnnotations;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
 
 namespace Mlops.Training.Distributed;
 
 /// <summary>
-/// Settings of a <see cref="MultiWorkerMirroredStrategy"/>. Hosts bind them from <c>Mlops:Training:Strategy</c> and the
-/// collective settings (<see cref="Collectives"/>) from <c>Mlops:Training</c>, the section the distributed layer reads
-/// (see <c>AddMlopsTraining</c>). The cluster itself (rank, world size, rank 0's address) comes from the environment or a
-/// <see cref="Cluster.ClusterSpec"/>.
+/// Settings of the trainer's <see cref="MultiWorkerMirroredStrategy"/>, bound from <c>Mlops:Training</c> by
+/// <c>AddTraining</c> (<c>Mlops:Training:Device</c>, <c>Mlops:Training:BucketBytes</c>, ...) with the collectives' settings
+/// nested under <c>Mlops:Training:Collectives</c> (<c>...:Collectives:Backend</c>, <c>...:Collectives:CollectiveTimeout</c>),
+/// checked by <see cref="MultiWorkerMirroredStrategyOptionsValidator"/>. The cluster itself (rank, world size, rank 0's
+/// address) comes from the environment or a <see cref="ClusterSpec"/>.
 /// </summary>
 public sealed class MultiWorkerMirroredStrategyOptions
 {
-    /// <summary>The configuration section of these options: <c>Mlops:Training:Strategy</c>.</summary>
-    public const string SectionName = "Mlops:Training:Strategy";
+    /// <summary>The configuration section under <c>Mlops</c>: <c>Training</c> (<c>Mlops:Training</c>).</summary>
+    public const string SectionName = "Training";
 
     /// <summary>The default bucket size: 25 MiB, PyTorch DistributedDataParallel's <c>bucket_cap_mb</c>.</summary>
     public const int DefaultBucketBytes = 25 << 20;
-
-    /// <summary>How tensors are combined across workers. Default <see cref="CommunicationImplementation.Auto"/>: NCCL on CUDA, the TCP ring on the CPU.</summary>
-    public CommunicationImplementation Communication { get; set; } = CommunicationImplementation.Auto;
 
     /// <summary>The device to train on. Default <see cref="TrainingDevice.Auto"/>: <c>cuda:{LOCAL_RANK}</c> when CUDA is available, else the CPU.</summary>
     public TrainingDevice Device { get; set; } = TrainingDevice.Auto;
@@ -48,51 +48,13 @@ public sealed class MultiWorkerMirroredStrategyOptions
     /// otherwise libtorch's own default. Without this, N workers each starting one spinning OpenMP thread per core
     /// oversubscribe the host: measured with 2 workers on 2 cores, 40 ms per step instead of 1 ms.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int? IntraOpThreads { get; set; }
 
-    /// <summary>The collectives' settings: timeouts, NCCL and CUDA runtime paths, ring tuning.</summary>
-    public DistributedTrainingOptions Collectives { get; set; } = new();
-
-    /// <summary>Checks every value, the collectives' included.</summary>
-    /// <returns>The problems found, empty when valid.</returns>
-    public IReadOnlyList<string> Validate()
-    {
-        var errors = new List<string>();
-        if (!Enum.IsDefined(Communication))
-        {
-            errors.Add($"{nameof(Communication)} '{Communication}' is not one of Auto, Ring, Nccl.");
-        }
-
-        if (!Enum.IsDefined(Device))
-        {
-            errors.Add($"{nameof(Device)} '{Device}' is not one of Auto, Cpu, Cuda.");
-        }
-
-        if (Communication == CommunicationImplementation.Nccl && Device == TrainingDevice.Cpu)
-        {
-            errors.Add($"{nameof(Communication)} Nccl reduces CUDA tensors but {nameof(Device)} is Cpu; use Device Cuda (or Auto), or Communication Ring.");
-        }
-
-        if (IntraOpThreads is < 1)
-        {
-            errors.Add($"{nameof(IntraOpThreads)} must be at least 1 when set, not {IntraOpThreads}.");
-        }
-
-        if (BucketBytes < 1024)
-        {
-            errors.Add($"{nameof(BucketBytes)} must be at least 1024, not {BucketBytes}.");
-        }
-
-        if (Collectives is null)
-        {
-            errors.Add($"{nameof(Collectives)} must not be null.");
-            return errors;
-        }
-
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(Collectives, new ValidationContext(Collectives), results, validateAllProperties: true);
-        errors.AddRange(results.Select(r => $"{nameof(Collectives)}: {r.ErrorMessage}"));
-        errors.AddRange(Collectives.Validate().Select(e => $"{nameof(Collectives)}: {e}"));
-        return errors;
-    }
+    /// <summary>
+    /// The collectives' settings: the backend (<see cref="CollectiveOptions.Backend"/>, default
+    /// <see cref="CollectiveBackend.Auto"/>: NCCL on CUDA, the ring on the CPU), timeouts, ring tuning, NCCL and CUDA
+    /// runtime paths. The same class <c>AddDistributed</c> binds from <c>Mlops:Distributed</c>.
+    /// </summary>
+    public CollectiveOptions Collectives { get; set; } = new();
 }

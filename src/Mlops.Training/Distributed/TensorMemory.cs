@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Mlops.Training.Distributed.Collectives;
+using Mlops.Distributed.Collectives;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -24,7 +24,11 @@ public sealed partial class Model
     /// <param name="validationSteps">Steps of validation data per evaluation; null reads all of it.</param>
     /// <param name="callbacks">Callbacks (checkpoints, early stopping, schedules...).</param>
     /// <param name="initialEpoch">The epoch to start at (to continue an earlier run).</param>
-    /// <param name="verbose">0 silent, 1 progress bar (one line per epoch when output is redirected), 2 one line per epoch.</param>
+    /// <param name="verbose">
+    /// What to print, as Keras' <c>verbose</c>: <see cref="Verbosity.Auto"/> (the default: a progress bar on a terminal,
+    /// one line per epoch when output is redirected), <see cref="Verbosity.Silent"/>, <see cref="Verbosity.ProgressBar"/>,
+    /// <see cref="Verbosity.OneLinePerEpoch"/>.
+    /// </param>
     /// <param name="cancellationToken">Stops training between steps. With replicas, cancel every replica: one that
     /// stops alone leaves the others to fail at their next collective's timeout.</param>
     /// <returns>The loss and metrics of every epoch.</returns>
@@ -36,7 +40,7 @@ public sealed partial class Model
         int? validationSteps = null,
         IEnumerable<Callback>? callbacks = null,
         int initialEpoch = 0,
-        int verbose = 1,
+        Verbosity verbose = Verbosity.Auto,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -61,9 +65,9 @@ public sealed partial class Model
             throw new ArgumentOutOfRangeException(nameof(validationSteps), validationSteps, "validationSteps must be at least 1.");
         }
 
-        if (verbose is < 0 or > 2)
+        if (!Enum.IsDefined(verbose))
         {
-            throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose is 0, 1 or 2.");
+            throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose is Auto, Silent, ProgressBar or OneLinePerEpoch.");
         }
 
         var arguments = new FitArguments(train, epochs, stepsPerEpoch, validation, validationSteps, callbacks?.ToArray() ?? [], initialEpoch, verbose, cancellationToken);
@@ -81,7 +85,7 @@ public sealed partial class Model
         int? validationSteps = null,
         IEnumerable<Callback>? callbacks = null,
         int initialEpoch = 0,
-        int verbose = 1,
+        Verbosity verbose = Verbosity.Auto,
         CancellationToken cancellationToken = default) =>
         Task.Factory.StartNew(
             () => Fit(train, epochs, stepsPerEpoch, validation, validationSteps, callbacks, initialEpoch, verbose, cancellationToken),

@@ -12,5 +12,5 @@ internal sealed record FitArguments(
     int? ValidationSteps,
     IReadOnlyList<Callback> Callbacks,
     int InitialEpoch,
-    int Verbose,
+    Verbosity Verbose,
     CancellationToken CancellationToken);

@@ -240,9 +240,9 @@ internal sealed partial class FitLoop : IDisposable
             yield return callback;
         }
 
-        if (args.Verbose > 0 && _context.IsChief && !args.Callbacks.OfType<ProgressBar>().Any())
+        if (args.Verbose != Verbosity.Silent && _context.IsChief && !args.Callbacks.OfType<ProgressBar>().Any())
         {
-            yield return new ProgressBar(args.Verbose == 2 || Console.IsOutputRedirected ? ProgressBarMode.OneLinePerEpoch : ProgressBarMode.Bar);
+            yield return new ProgressBar(args.Verbose);
         }
     }
 
@@ -269,7 +269,7 @@ internal sealed partial class FitLoop : IDisposable
         history.StoppedEarly = true;
         history.Warn(warning);
         _model.Logger.LogWarning("{Warning}", warning);
-        if (_arguments.Verbose > 0 && _context.IsChief)
+        if (_arguments.Verbose != Verbosity.Silent && _context.IsChief)
         {
             Console.Error.WriteLine("WARNING: " + warning);
         }

@@ -36,19 +36,19 @@ public sealed class BackupAndRestoreTests : IDisposable
 
         int? steps = epochDefinition == "steps" ? 4 : null;
         using var straight = Build(seed: 1);
-        straight.Fit(data, epochs: 4, stepsPerEpoch: steps, verbose: 0);
+        straight.Fit(data, epochs: 4, stepsPerEpoch: steps, verbose: Verbosity.Silent);
 
         var backup = Path.Combine(_folder, "backup");
         using (var crashed = Build(seed: 1))
         {
-            var crash = Assert.Throws<SimulatedCrash>(() => crashed.Fit(data, epochs: 4, stepsPerEpoch: steps, callbacks: [new BackupAndRestore(backup, saveEveryBatches), new CrashAt(epoch: 2, batch: 2)], verbose: 0));
+            var crash = Assert.Throws<SimulatedCrash>(() => crashed.Fit(data, epochs: 4, stepsPerEpoch: steps, callbacks: [new BackupAndRestore(backup, saveEveryBatches), new CrashAt(epoch: 2, batch: 2)], verbose: Verbosity.Silent));
             Assert.NotNull(crash);
         }
 
         Assert.True(File.Exists(Path.Combine(backup, "backup.json")));
         using var resumed = Build(seed: 99);
         var restore = new BackupAndRestore(backup, saveEveryBatches);
-        var history = resumed.Fit(data, epochs: 4, stepsPerEpoch: steps, callbacks: [restore], verbose: 0);
+        var history = resumed.Fit(data, epochs: 4, stepsPerEpoch: steps, callbacks: [restore], verbose: Verbosity.Silent);
 
         // Backups every N steps count steps from the start of Fit: the last one before the crash (epoch 2, after
         // batch 2) was after 20 of 9-batch epochs' steps (epoch 2, 2 done) or 9 of 4-step epochs' (epoch 2, 1 done).
@@ -66,21 +66,21 @@ public sealed class BackupAndRestoreTests : IDisposable
         var (features, labels) = TestData.Separable(96);
         var data = Dataset.FromArrays(features, labels).Shuffle(96, seed: 4).Batch(12);
         using var alone = Build(seed: 5);
-        alone.Fit(data, epochs: 3, verbose: 0);
+        alone.Fit(data, epochs: 3, verbose: Verbosity.Silent);
         var backup = Path.Combine(_folder, "replicas");
 
         var first = new ThreadReplicaGroup(2);
         Assert.Throws<AggregateException>(() => first.Run(_ =>
         {
             using var model = Build(seed: 5);
-            return model.Fit(data, epochs: 3, callbacks: [new BackupAndRestore(backup), new CrashAt(epoch: 1, batch: 5)], verbose: 0);
+            return model.Fit(data, epochs: 3, callbacks: [new BackupAndRestore(backup), new CrashAt(epoch: 1, batch: 5)], verbose: Verbosity.Silent);
         }));
 
         var second = new ThreadReplicaGroup(2);
         var weights = second.Run(rank =>
         {
             using var model = Build(seed: 50 + rank);
-            model.Fit(data, epochs: 3, callbacks: [new BackupAndRestore(backup)], verbose: 0);
+            model.Fit(data, epochs: 3, callbacks: [new BackupAndRestore(backup)], verbose: Verbosity.Silent);
             return model.Flat.Values.clone();
         });
 
@@ -96,7 +96,7 @@ public sealed class BackupAndRestoreTests : IDisposable
         var (features, labels) = TestData.Separable(20);
         using var model = Build(seed: 1);
 
-        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(Dataset.FromArrays(features, labels).Batch(10), callbacks: [new BackupAndRestore(backup)], verbose: 0));
+        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(Dataset.FromArrays(features, labels).Batch(10), callbacks: [new BackupAndRestore(backup)], verbose: Verbosity.Silent));
 
         Assert.Contains("backup.json cannot be read", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, model.Optimizer!.Iterations);

@@ -47,11 +47,11 @@ public sealed class CallbackTests : IDisposable
         var (features, labels) = TestData.Separable(64);
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Build(seed: 1).Compile(Optimizer.Sgd(0), Loss.BinaryCrossEntropy, Metric.Accuracy);
 
-        var history = model.Fit(Dataset.FromArrays(features, labels).Batch(16), epochs: 10, callbacks: [new EarlyStopping("loss", patience: 2)], verbose: 0);
+        var history = model.Fit(Dataset.FromArrays(features, labels).Batch(16), epochs: 10, callbacks: [new EarlyStopping("loss", patience: 2)], verbose: Verbosity.Silent);
 
         Assert.Equal([0, 1, 2], history.Epochs);
         Assert.True(history.StoppedEarly);
-        var missing = Assert.Throws<InvalidOperationException>(() => model.Fit(Dataset.FromArrays(features, labels).Batch(16), callbacks: [new EarlyStopping("val_auc")], verbose: 0));
+        var missing = Assert.Throws<InvalidOperationException>(() => model.Fit(Dataset.FromArrays(features, labels).Batch(16), callbacks: [new EarlyStopping("val_auc")], verbose: Verbosity.Silent));
         Assert.Contains("monitors 'val_auc', which the logs do not have; they have: loss, accuracy", missing.Message, StringComparison.Ordinal);
     }
 
@@ -83,7 +83,7 @@ public sealed class CallbackTests : IDisposable
             Dataset.FromArrays(features, labels).Batch(16),
             epochs: 3,
             callbacks: [new LearningRateScheduler((epoch, rate) => epoch == 0 ? rate : rate / 10), new TrainingHookCallback(hook)],
-            verbose: 0);
+            verbose: Verbosity.Silent);
 
         Assert.Equal([0.1, 0.01, 0.001], hook.Epochs.Select(epoch => Math.Round(epoch.Metrics["lr"], 12)));
         Assert.Equal(["accuracy", "loss", "lr"], hook.Epochs[0].Metrics.Keys.Order());
@@ -106,7 +106,7 @@ public sealed class CallbackTests : IDisposable
         var every = new ModelCheckpoint(Path.Combine(_folder, "every-{epoch:02d}-{loss:.3f}"));
         var best = new ModelCheckpoint(Path.Combine(_folder, "best"), monitor: "loss", saveBestOnly: true);
 
-        var history = model.Fit(Dataset.FromArrays(features, labels).Batch(16), epochs: 3, callbacks: [every, best], verbose: 0);
+        var history = model.Fit(Dataset.FromArrays(features, labels).Batch(16), epochs: 3, callbacks: [every, best], verbose: Verbosity.Silent);
 
         Assert.Equal(3, every.Saved.Count);
         Assert.EndsWith($"every-03-{history["loss"][2]:0.000}", every.Saved[2], StringComparison.Ordinal);
@@ -131,8 +131,8 @@ public sealed class CallbackTests : IDisposable
             Dataset.FromArrays(features, labels).Batch(16),
             epochs: 2,
             validation: Dataset.FromArrays(features, labels).Batch(32),
-            callbacks: [clock, new ProgressBar(ProgressBarMode.Bar, bar, time), new ProgressBar(ProgressBarMode.OneLinePerEpoch, lines, time)],
-            verbose: 1);
+            callbacks: [clock, new ProgressBar(Verbosity.ProgressBar, bar, time), new ProgressBar(Verbosity.OneLinePerEpoch, lines, time)],
+            verbose: Verbosity.ProgressBar);
 
         var drawn = bar.ToString();
         Assert.Contains("Epoch 1/2", drawn, StringComparison.Ordinal);
@@ -145,6 +145,29 @@ public sealed class CallbackTests : IDisposable
         Assert.Equal(2, perEpoch.Length);
         Assert.StartsWith("Epoch 2/2 - 4/4 - 1s 150ms/step - loss: ", perEpoch[1], StringComparison.Ordinal);
         Assert.DoesNotContain('\r', lines.ToString());
+    }
+
+    [Fact]
+    public void Verbosity_is_one_enum_and_values_outside_it_are_refused_naming_the_argument()
+    {
+        var (features, labels) = TestData.Separable(16);
+        using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Build(seed: 1).Compile(Optimizer.Adam(), Loss.BinaryCrossEntropy);
+        var train = Dataset.FromArrays(features, labels).Batch(16);
+
+        var fit = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(train, verbose: (Verbosity)7));
+        Assert.Equal("verbose", fit.ParamName);
+        var silent = Assert.Throws<ArgumentOutOfRangeException>(() => new ProgressBar(Verbosity.Silent));
+        Assert.Contains("leave it out", silent.Message, StringComparison.Ordinal);
+        var probe = new VerbosityProbe();
+        model.Fit(train, callbacks: [probe], verbose: Verbosity.Silent);
+        Assert.Equal(Verbosity.Silent, probe.Seen);
+    }
+
+    private sealed class VerbosityProbe : Callback
+    {
+        public Verbosity? Seen { get; private set; }
+
+        public override void OnTrainBegin(TrainingLogs logs) => Seen = Parameters.Verbose;
     }
 
     private sealed class AdvanceClock(FakeTimeProvider time, TimeSpan step) : Callback

@@ -42,7 +42,7 @@ internal static class FitScenarios
                 .Dense(8, Activation.Tanh)
                 .Dense(1, Activation.Sigmoid)
                 .Compile(name == "sgd" ? Optimizer.Sgd(0.5) : Optimizer.Adam(0.02), Loss.BinaryCrossEntropy, Metric.Accuracy));
-            var history = model.Fit(data, epochs: epochs, stepsPerEpoch: stepsPerEpoch, verbose: 0);
+            var history = model.Fit(data, epochs: epochs, stepsPerEpoch: stepsPerEpoch, verbose: Verbosity.Silent);
             using var weights = model.GetWeights();
             var parameters = weights.Parameters.data<double>().ToArray();
             var file = strategy.IsChief ? $"{outPrefix}-{name}.bin" : $"{outPrefix}-{name}.rank{strategy.Rank}.bin";
@@ -87,7 +87,7 @@ internal static class FitScenarios
             .Dense(4, Activation.Relu)
             .Dense(1)
             .Compile(Optimizer.Adam(), Loss.MeanSquaredError, Metric.MeanAbsoluteError));
-        model.Fit(data, epochs: 2, verbose: 0);
+        model.Fit(data, epochs: 2, verbose: Verbosity.Silent);
         Console.WriteLine("UNEXPECTED Fit accepted the input");
         return 1;
     }
@@ -111,7 +111,7 @@ internal static class FitScenarios
             .Dense(1, Activation.Sigmoid)
             .Compile(Optimizer.Adam(0.02), Loss.BinaryCrossEntropy, Metric.Accuracy));
         var killer = new KillAt(strategy, dieRank, epoch: 1, step: 5);
-        var history = model.Fit(data, epochs: 3, stepsPerEpoch: 9, callbacks: [backup, killer], verbose: 0);
+        var history = model.Fit(data, epochs: 3, stepsPerEpoch: 9, callbacks: [backup, killer], verbose: Verbosity.Silent);
         Console.WriteLine($"RESUMED-FROM {(backup.ResumedFrom is { } from ? $"epoch {from.Epoch + 1} step {from.Step}" : "nothing")} (generation {strategy.Cluster.Generation}), epochs logged {string.Join(",", history.Epochs.Select(e => e + 1))}");
         using var weights = model.GetWeights();
         var parameters = weights.Parameters.data<double>().ToArray();

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Mlops.Training.Distributed.Launch;
+using Mlops.Distributed.Launch;
 using Mlops.Training.Tests.Workers;
 
 namespace Mlops.Training.Tests.Distributed;

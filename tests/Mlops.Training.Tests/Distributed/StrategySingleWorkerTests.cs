@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
+using Microsoft.Extensions.Options;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Collectives;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,7 +25,7 @@ public sealed class StrategySingleWorkerTests
 
         Assert.Equal((1, 0, 0, true), (strategy.NumReplicasInSync, strategy.Rank, strategy.ReplicaId, strategy.IsChief));
         Assert.Equal(DeviceType.CPU, strategy.Device.type);
-        Assert.Equal(CommunicationImplementation.Ring, strategy.Communication);
+        Assert.Equal(CollectiveBackend.Ring, strategy.Backend);
         using var gradients = torch.tensor(new[] { 1.5, -2.0, 3.25 });
         strategy.BroadcastParameters(gradients);
         strategy.AllReduceSum(gradients);
@@ -83,7 +85,8 @@ public sealed class StrategySingleWorkerTests
         Assert.False(TorchRuntime.IsCudaAvailable, "this test needs a CPU-only libtorch");
         var ex = Assert.Throws<TorchLoadException>(() => MultiWorkerMirroredStrategy.Create(ClusterSpec.SingleProcess(), new MultiWorkerMirroredStrategyOptions { Device = TrainingDevice.Cuda }));
         Assert.Contains("CUDA was asked for but is not available", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<TorchLoadException>(() => MultiWorkerMirroredStrategy.Create(ClusterSpec.SingleProcess(), new MultiWorkerMirroredStrategyOptions { Communication = CommunicationImplementation.Nccl }));
+        var nccl = Assert.Throws<OptionsValidationException>(() => MultiWorkerMirroredStrategy.Create(ClusterSpec.SingleProcess(), new MultiWorkerMirroredStrategyOptions { Collectives = { Backend = CollectiveBackend.Nccl } }));
+        Assert.Contains("Collectives.Backend Nccl reduces CUDA tensors", nccl.Message, StringComparison.Ordinal);
 
         using var auto = Single(TrainingDevice.Auto);
         Assert.Equal(DeviceType.CPU, auto.Device.type);
@@ -92,12 +95,14 @@ public sealed class StrategySingleWorkerTests
     [Fact]
     public void Invalid_options_are_refused_naming_each_problem()
     {
-        var options = new MultiWorkerMirroredStrategyOptions { Device = TrainingDevice.Cpu, Communication = CommunicationImplementation.Nccl, BucketBytes = 100 };
+        var options = new MultiWorkerMirroredStrategyOptions { Device = TrainingDevice.Cpu, BucketBytes = 100, IntraOpThreads = 0 };
+        options.Collectives.Backend = CollectiveBackend.Nccl;
         options.Collectives.PieceBytes = 5001;
-        var ex = Assert.Throws<ArgumentException>(() => MultiWorkerMirroredStrategy.Create(ClusterSpec.SingleProcess(), options));
-        Assert.Contains("Communication Nccl reduces CUDA tensors but Device is Cpu", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("BucketBytes must be at least 1024, not 100", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("Collectives: PieceBytes must be a multiple of 8, not 5001", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<OptionsValidationException>(() => MultiWorkerMirroredStrategy.Create(ClusterSpec.SingleProcess(), options));
+        Assert.Contains("Collectives.Backend Nccl reduces CUDA tensors but Device is Cpu", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("BucketBytes: The field BucketBytes must be between 1024", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("IntraOpThreads: The field IntraOpThreads must be between 1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Collectives.PieceBytes must be a multiple of 8, not 5001", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

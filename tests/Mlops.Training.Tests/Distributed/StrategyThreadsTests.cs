@@ -1,5 +1,5 @@
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Cluster;
+using Mlops.Distributed.Cluster;
 
 namespace Mlops.Training.Tests.Distributed;
 
@@ -24,5 +24,8 @@ public class StrategyThreadsTests
 
     [Fact]
     public void Fewer_than_one_thread_is_refused_at_validation() =>
-        Assert.Contains(new MultiWorkerMirroredStrategyOptions { IntraOpThreads = 0 }.Validate(), p => p.Contains("IntraOpThreads", StringComparison.Ordinal));
+        Assert.Contains(
+            "IntraOpThreads",
+            Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Mlops.Hosting.MlopsOptions.Validate(new MultiWorkerMirroredStrategyOptions { IntraOpThreads = 0 }, new MultiWorkerMirroredStrategyOptionsValidator())).Message,
+            StringComparison.Ordinal);
 }

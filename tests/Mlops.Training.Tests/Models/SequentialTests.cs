@@ -1,3 +1,4 @@
+using Mlops.Training.Callbacks;
 using Mlops.Training.Distributed;
 using Mlops.Training.Runtime;
 using Mlops.Training.Tests.Training;
@@ -112,7 +113,7 @@ public class SequentialTests
         var before = table.clone();
         model.Compile(Optimizer.Sgd(0.5), Loss.BinaryCrossEntropy);
         var ids = Enumerable.Range(0, 12).Select(i => new double[] { i % 6, (i + 1) % 6, (i + 2) % 6 }).ToArray();
-        model.Fit(new ArrayDataset(ids, ids.Select(row => row[0] < 3 ? 1.0 : 0).ToArray()).Batch(4), verbose: 0);
+        model.Fit(new ArrayDataset(ids, ids.Select(row => row[0] < 3 ? 1.0 : 0).ToArray()).Batch(4), verbose: Verbosity.Silent);
         Assert.False(table.eq(before).all().item<bool>(), "the shared table did not train");
         Assert.Throws<InvalidOperationException>(() => Sequential.Input(3).Dense(2).Embedding(4, 2));
         Assert.Throws<InvalidOperationException>(() => Sequential.Input(3).Embedding(4, 2).Embed(0, 4, 2));
@@ -127,7 +128,7 @@ public class SequentialTests
         using var model = Sequential.Input(2).Embed(0, vocabularySize: 5, dimension: 4).Dense(1, Activation.Sigmoid).Build(seed: 2)
             .Compile(Optimizer.Adam(), Loss.BinaryCrossEntropy);
 
-        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(4), verbose: 0));
+        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(4), verbose: Verbosity.Silent));
 
         Assert.Contains("epoch 1, step 3: batch pass 0, batch 2 of the training dataset: input column 0 holds id 5 at row 3", error.Message, StringComparison.Ordinal);
         Assert.Contains("integers in [0, 5)", error.Message, StringComparison.Ordinal);
@@ -156,7 +157,7 @@ public class SequentialTests
         using var model = Sequential.Input(3).Embed(0, 8, 4).Embed(1, 10, 4).Dense(16, Activation.Relu).Dense(1, Activation.Sigmoid).Build(seed: 4)
             .Compile(Optimizer.Adam(0.02), Loss.BinaryCrossEntropy, Metric.Accuracy);
 
-        var history = model.Fit(new ArrayDataset(features, labels).Shuffle(1).Batch(32), epochs: 30, verbose: 0);
+        var history = model.Fit(new ArrayDataset(features, labels).Shuffle(1).Batch(32), epochs: 30, verbose: Verbosity.Silent);
 
         Assert.True(history["accuracy"][^1] > 0.95, $"accuracy {history["accuracy"][^1]}");
     }
@@ -170,7 +171,7 @@ public class SequentialTests
         Assert.Contains("1.running_mean", model.NamedTensors().Select(entry => entry.Name));
         Assert.NotNull(model.Flat.Buffers);
 
-        var history = model.Fit(new ArrayDataset(features, labels).Batch(16), epochs: 10, verbose: 0);
+        var history = model.Fit(new ArrayDataset(features, labels).Batch(16), epochs: 10, verbose: Verbosity.Silent);
 
         Assert.True(history["accuracy"][^1] > 0.85, $"accuracy {history["accuracy"][^1]}");
         var runningMean = model.NamedTensors().Single(entry => entry.Name == "1.running_mean").Tensor;
@@ -191,7 +192,7 @@ public class SequentialTests
         Assert.Null(model.Description);
         Assert.Equal(1, model.OutputWidth);
         Assert.Equal(ScalarType.Float64, model.ElementType);
-        var history = model.Fit(new ArrayDataset(features, labels).Batch(16), epochs: 8, verbose: 0);
+        var history = model.Fit(new ArrayDataset(features, labels).Batch(16), epochs: 8, verbose: Verbosity.Silent);
 
         Assert.True(history["loss"][^1] < history["loss"][0]);
         Assert.Equal(ScalarType.Float64, module.parameters().First().dtype);

@@ -1,3 +1,4 @@
+using Mlops.Training.Callbacks;
 using Mlops.Training.Runtime;
 using Mlops.Training.Tests.Training;
 using TorchSharp;
@@ -27,7 +28,7 @@ public class OptimizerTests
         using var reference = PlainLoop.CopyOf(model);
         using var optimizer = theirs(reference.parameters());
 
-        model.Fit(data, epochs: 1, stepsPerEpoch: 25, verbose: 0);
+        model.Fit(data, epochs: 1, stepsPerEpoch: 25, verbose: Verbosity.Silent);
         PlainLoop.Train(reference, optimizer, PlainLoop.Batches(data, ScalarType.Float64, 25));
 
         var difference = PlainLoop.MaxDifference(model, reference);
@@ -46,9 +47,9 @@ public class OptimizerTests
         using var optimizer = optim.Adam(reference.parameters(), 0.1, eps: 1e-7);
         var batches = PlainLoop.Batches(data, ScalarType.Float64, 8);
 
-        model.Fit(data, epochs: 1, stepsPerEpoch: 4, verbose: 0);
+        model.Fit(data, epochs: 1, stepsPerEpoch: 4, verbose: Verbosity.Silent);
         model.Optimizer!.LearningRate = 0.01;
-        model.Fit(data, epochs: 2, initialEpoch: 1, stepsPerEpoch: 4, verbose: 0);
+        model.Fit(data, epochs: 2, initialEpoch: 1, stepsPerEpoch: 4, verbose: Verbosity.Silent);
         PlainLoop.Train(reference, optimizer, batches.Take(4));
         foreach (var group in optimizer.ParamGroups)
         {
@@ -66,7 +67,7 @@ public class OptimizerTests
         var (features, labels) = TestData.Separable(64);
         var data = new ArrayDataset(features, labels).Batch(16).Repeat();
         using var resumed = Build(Optimizer.Adam(0.05, amsgrad: true));
-        resumed.Fit(data, epochs: 1, stepsPerEpoch: 4, verbose: 0);
+        resumed.Fit(data, epochs: 1, stepsPerEpoch: 4, verbose: Verbosity.Silent);
 
         using var restarted = Build(Optimizer.Adam(0.05, amsgrad: true));
         using (var weights = resumed.GetWeights())
@@ -84,12 +85,12 @@ public class OptimizerTests
             Assert.True(saved.eq(restored).all().item<bool>(), $"the restored '{name}' differs from the saved one");
         }
 
-        restarted.Fit(data, epochs: 2, initialEpoch: 1, stepsPerEpoch: 4, verbose: 0);
+        restarted.Fit(data, epochs: 2, initialEpoch: 1, stepsPerEpoch: 4, verbose: Verbosity.Silent);
 
         // The same two calls on one model, with the optimizer state kept in memory.
         using var again = Build(Optimizer.Adam(0.05, amsgrad: true));
-        again.Fit(data, epochs: 1, stepsPerEpoch: 4, verbose: 0);
-        again.Fit(data, epochs: 2, initialEpoch: 1, stepsPerEpoch: 4, verbose: 0);
+        again.Fit(data, epochs: 1, stepsPerEpoch: 4, verbose: Verbosity.Silent);
+        again.Fit(data, epochs: 2, initialEpoch: 1, stepsPerEpoch: 4, verbose: Verbosity.Silent);
         using var a = again.GetWeights();
         using var b = restarted.GetWeights();
         // The steps after it run matrix products again, which the BLAS may round differently from one run to the next.

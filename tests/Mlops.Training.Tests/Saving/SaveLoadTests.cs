@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using Mlops.Training.Callbacks;
 using Mlops.Training.Runtime;
 using Mlops.Training.Tests.Training;
 using TorchSharp;
@@ -22,7 +23,7 @@ public sealed class SaveLoadTests : IDisposable
         var (features, labels) = TestData.Separable(128);
         using var model = Sequential.Input(10).Dense(16, Activation.Relu).Dense(8, Activation.Leaky(0.1)).Dense(1, Activation.Sigmoid).Build(seed: 1)
             .Compile(Optimizer.Adam(0.005, amsgrad: true), Loss.BinaryCrossEntropy, Metric.Accuracy, Metric.AucWith(50));
-        model.Fit(new ArrayDataset(features, labels).Batch(32), epochs: 2, verbose: 0);
+        model.Fit(new ArrayDataset(features, labels).Batch(32), epochs: 2, verbose: Verbosity.Silent);
 
         model.Save(_folder);
         using var loaded = Model.Load(_folder);

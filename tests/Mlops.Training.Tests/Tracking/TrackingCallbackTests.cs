@@ -1,5 +1,6 @@
 using Mlops.Tracking;
 using Mlops.Tracking.Models;
+using Mlops.Training.Callbacks;
 using Mlops.Training.Data;
 using Mlops.Training.Tracking;
 using Metric = Mlops.Training.Metric;
@@ -23,7 +24,7 @@ public sealed class TrackingCallbackTests : IDisposable
             .Compile(Optimizer.Adam(0.01), Loss.BinaryCrossEntropy, Metric.Accuracy);
         using var tracking = new TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db"));
         var callback = new TrackingCallback(() => tracking.StartRun("train", tracking.GetOrCreateExperiment("tests")), new TrackingCallbackOptions { RegisteredModelName = "recsys" });
-        var history = model.Fit(train, epochs: 3, validation: validation, callbacks: [callback], verbose: 0);
+        var history = model.Fit(train, epochs: 3, validation: validation, callbacks: [callback], verbose: Verbosity.Silent);
         var runId = callback.Run!.RunId;
         callback.Run.End();
         callback.Run.Dispose();
@@ -62,7 +63,7 @@ public sealed class TrackingCallbackTests : IDisposable
     {
         var (features, labels) = Data(64, 3, seed: 1);
         using var model = Sequential.Input(3).Dense(1, Activation.Sigmoid).Build(seed: 2).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
-        model.Fit(Dataset.FromArrays(features, labels).Batch(32), verbose: 0);
+        model.Fit(Dataset.FromArrays(features, labels).Batch(32), verbose: Verbosity.Silent);
         using var tracking = new TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db"));
         using var run = tracking.StartRun("train");
         run.LogModel(model);

@@ -1,3 +1,4 @@
+using Mlops.Training.Callbacks;
 using Mlops.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ public class EpochTests
         using var reference = PlainLoop.CopyOf(model);
         using var optimizer = optim.SGD(reference.parameters(), 0.1);
 
-        var history = model.Fit(data, epochs: 3, verbose: 0);
+        var history = model.Fit(data, epochs: 3, verbose: Verbosity.Silent);
         PlainLoop.Train(reference, optimizer, PlainLoop.Batches(data.Repeat(), ScalarType.Float64, 18));
 
         Assert.Equal(3, history.Epochs.Count);
@@ -36,7 +37,7 @@ public class EpochTests
         var data = Dataset.FromArrays(features, labels).Batch(8).Repeat(2);
         using var model = Build();
 
-        var history = model.Fit(data, epochs: 2, verbose: 0);
+        var history = model.Fit(data, epochs: 2, verbose: Verbosity.Silent);
 
         Assert.Equal(2, history.Epochs.Count);
         Assert.Equal(2 * 2 * 5, model.Optimizer!.Iterations);
@@ -51,7 +52,7 @@ public class EpochTests
         using var reference = PlainLoop.CopyOf(model);
         using var optimizer = optim.SGD(reference.parameters(), 0.1);
 
-        model.Fit(data, epochs: 3, stepsPerEpoch: 3, verbose: 0);
+        model.Fit(data, epochs: 3, stepsPerEpoch: 3, verbose: Verbosity.Silent);
         PlainLoop.Train(reference, optimizer, PlainLoop.Batches(data, ScalarType.Float64, 9));
 
         Assert.True(PlainLoop.MaxDifference(model, reference) < 1e-12);
@@ -63,7 +64,7 @@ public class EpochTests
         var (features, labels) = TestData.Separable(40);
         using var model = Build();
 
-        var history = model.Fit(Dataset.FromArrays(features, labels).Batch(8), epochs: 4, stepsPerEpoch: 2, verbose: 0);
+        var history = model.Fit(Dataset.FromArrays(features, labels).Batch(8), epochs: 4, stepsPerEpoch: 2, verbose: Verbosity.Silent);
 
         Assert.Equal([0, 1, 2], history.Epochs);
         Assert.Equal(5, model.Optimizer!.Iterations);

@@ -1,3 +1,4 @@
+using Mlops.Training.Callbacks;
 using Mlops.Training.Distributed;
 using Mlops.Training.Runtime;
 using TorchSharp;
@@ -17,7 +18,7 @@ public class FitTests
         using var model = Sequential.Input(10).Dense(16, Activation.Relu).Dense(1, Activation.Sigmoid).Build(seed: 4)
             .Compile(Optimizer.Adam(0.01), Loss.BinaryCrossEntropy, Metric.Accuracy);
 
-        var history = model.Fit(data, epochs: 5, verbose: 0);
+        var history = model.Fit(data, epochs: 5, verbose: Verbosity.Silent);
 
         Assert.Equal([0, 1, 2, 3, 4], history.Epochs);
         Assert.Equal(["accuracy", "loss"], history.Values.Keys.Order());
@@ -37,7 +38,7 @@ public class FitTests
         using var reference = PlainLoop.CopyOf(model);
         using var optimizer = optim.Adam(reference.parameters(), 0.01, eps: 1e-7);
 
-        model.Fit(data, epochs: 3, stepsPerEpoch: 10, verbose: 0);
+        model.Fit(data, epochs: 3, stepsPerEpoch: 10, verbose: Verbosity.Silent);
         PlainLoop.Train(reference, optimizer, PlainLoop.Batches(data, ScalarType.Float64, 30));
 
         Assert.True(PlainLoop.MaxDifference(model, reference) < 1e-12);
@@ -73,7 +74,7 @@ public class FitTests
         var (features, labels) = TestData.Separable(64, width: 9);
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Compile(Optimizer.Adam(), Loss.BinaryCrossEntropy);
 
-        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(8), verbose: 0));
+        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(8), verbose: Verbosity.Silent));
 
         Assert.Equal(0, error.Replica);
         Assert.Contains("feature width 9", error.Message, StringComparison.Ordinal);
@@ -88,7 +89,7 @@ public class FitTests
         features[8 * 5][3] = double.NaN;
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Build(seed: 1).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropyFromLogits);
 
-        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(8), epochs: 2, verbose: 0));
+        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(8), epochs: 2, verbose: Verbosity.Silent));
 
         Assert.Contains("NaN or infinite at epoch 1, step 6", error.Message, StringComparison.Ordinal);
         Assert.Equal(5, model.Optimizer!.Iterations);
@@ -101,7 +102,7 @@ public class FitTests
         var labels = features.Select(row => new[] { row[0], row[1], row[2] }).ToArray();
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Compile(Optimizer.Adam(), Loss.BinaryCrossEntropy);
 
-        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(ArrayDataset.WithLabelRows(features, labels).Batch(8), verbose: 0));
+        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(ArrayDataset.WithLabelRows(features, labels).Batch(8), verbose: Verbosity.Silent));
 
         Assert.Contains("labels of shape [8, 3]", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, model.Optimizer!.Iterations);
@@ -114,7 +115,7 @@ public class FitTests
         var data = new ArrayDataset(features, labels).Batch(8);
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
 
-        var history = model.Fit(data, epochs: 5, stepsPerEpoch: 4, verbose: 0);
+        var history = model.Fit(data, epochs: 5, stepsPerEpoch: 4, verbose: Verbosity.Silent);
 
         Assert.Equal([0, 1, 2], history.Epochs);
         Assert.Equal(10, model.Optimizer!.Iterations);
@@ -130,7 +131,7 @@ public class FitTests
         var data = new ArrayDataset(features, labels).Shuffle(3).Batch(8);
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
 
-        var history = model.Fit(data, epochs: 3, stepsPerEpoch: 10, verbose: 0);
+        var history = model.Fit(data, epochs: 3, stepsPerEpoch: 10, verbose: Verbosity.Silent);
 
         Assert.Equal(3, history.Epochs.Count);
         Assert.Equal(30, model.Optimizer!.Iterations);
@@ -144,7 +145,7 @@ public class FitTests
         var (features, labels) = TestData.Separable(16);
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
 
-        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(8).Repeat(), verbose: 0));
+        var error = Assert.Throws<ReplicaFailedException>(() => model.Fit(new ArrayDataset(features, labels).Batch(8).Repeat(), verbose: Verbosity.Silent));
 
         Assert.Contains("repeats forever: pass stepsPerEpoch", error.Message, StringComparison.Ordinal);
     }
@@ -158,7 +159,7 @@ public class FitTests
         using var model = Sequential.Input(10).Dense(8, Activation.Relu).Dense(1, Activation.Sigmoid).Build(seed: 8)
             .Compile(Optimizer.Adam(0.01), Loss.BinaryCrossEntropy, Metric.Accuracy);
 
-        var history = model.Fit(train, epochs: 2, validation: validation, verbose: 0);
+        var history = model.Fit(train, epochs: 2, validation: validation, verbose: Verbosity.Silent);
         var evaluated = model.Evaluate(validation);
 
         Assert.Equal(["accuracy", "loss", "val_accuracy", "val_loss"], history.Values.Keys.Order());
@@ -175,7 +176,7 @@ public class FitTests
         var cancelAfterThree = new CancelAt(cancellation, 3);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            model.FitAsync(new ArrayDataset(features, labels).Batch(8).Repeat(), epochs: 1, stepsPerEpoch: 1000, callbacks: [cancelAfterThree], verbose: 0, cancellationToken: cancellation.Token));
+            model.FitAsync(new ArrayDataset(features, labels).Batch(8).Repeat(), epochs: 1, stepsPerEpoch: 1000, callbacks: [cancelAfterThree], verbose: Verbosity.Silent, cancellationToken: cancellation.Token));
 
         Assert.Equal(3, model.Optimizer!.Iterations);
     }

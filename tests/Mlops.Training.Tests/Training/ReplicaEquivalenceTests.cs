@@ -1,3 +1,4 @@
+using Mlops.Training.Callbacks;
 using Mlops.Training.Distributed;
 using Mlops.Training.Runtime;
 using static TorchSharp.torch;
@@ -44,7 +45,7 @@ public class ReplicaEquivalenceTests
         var results = group.Run(_ =>
         {
             using var model = Build();
-            var history = model.Fit(data, epochs: 2, verbose: 0);
+            var history = model.Fit(data, epochs: 2, verbose: Verbosity.Silent);
             return (Parameters: model.Flat.Values.clone(), Steps: model.Optimizer!.Iterations, history.Epochs.Count);
         });
 
@@ -64,7 +65,7 @@ public class ReplicaEquivalenceTests
         var error = Assert.Throws<AggregateException>(() => group.Run(_ =>
         {
             using var model = Build();
-            return model.Fit(data, verbose: 0);
+            return model.Fit(data, verbose: Verbosity.Silent);
         }));
 
         Assert.Equal(2, error.InnerExceptions.Count);
@@ -87,7 +88,7 @@ public class ReplicaEquivalenceTests
         var error = Assert.Throws<AggregateException>(() => group.Run(_ =>
         {
             using var model = Build();
-            return model.Fit(data, verbose: 0);
+            return model.Fit(data, verbose: Verbosity.Silent);
         }));
 
         Assert.All(error.InnerExceptions, inner =>
@@ -105,14 +106,14 @@ public class ReplicaEquivalenceTests
         var train = new ArrayDataset(features[..60], labels[..60]).Batch(12);
         var validation = new ArrayDataset(features[60..], labels[60..]).Batch(6);
         using var alone = Build();
-        var aloneHistory = alone.Fit(train, epochs: 2, validation: validation, verbose: 0);
+        var aloneHistory = alone.Fit(train, epochs: 2, validation: validation, verbose: Verbosity.Silent);
         var aloneResults = alone.Evaluate(validation);
 
         var group = new ThreadReplicaGroup(3);
         var results = group.Run(_ =>
         {
             using var model = Build();
-            var history = model.Fit(train, epochs: 2, validation: validation, verbose: 0);
+            var history = model.Fit(train, epochs: 2, validation: validation, verbose: Verbosity.Silent);
             return (History: history, Evaluated: model.Evaluate(validation));
         });
 
@@ -136,7 +137,7 @@ public class ReplicaEquivalenceTests
         {
             using var model = Sequential.Input(10, ScalarType.Float64).Dense(4).BatchNorm().Activate(Activation.Relu).Dense(1, Activation.Sigmoid).Build(seed: 3)
                 .Compile(Optimizer.Adam(0.01), Loss.BinaryCrossEntropy);
-            model.Fit(data, epochs: 2, verbose: 0);
+            model.Fit(data, epochs: 2, verbose: Verbosity.Silent);
             return (Buffers: model.Flat.Buffers!.clone(), Parameters: model.Flat.Values.clone());
         });
 
@@ -156,7 +157,7 @@ public class ReplicaEquivalenceTests
         group.Run(_ =>
         {
             using var model = Build();
-            return model.Fit(new ArrayDataset(features, labels).Batch(16), epochs: 2, verbose: 0);
+            return model.Fit(new ArrayDataset(features, labels).Batch(16), epochs: 2, verbose: Verbosity.Silent);
         });
 
         Assert.Equal(0, group.AllReduceCalls);
@@ -173,7 +174,7 @@ public class ReplicaEquivalenceTests
         using var model = Sequential.Input(10, ScalarType.Float64).Dense(6, Activation.Relu).Dense(6, Activation.Tanh).Dense(1, Activation.Sigmoid)
             .Build(seed: group is null ? 31 : seed)
             .Compile(optimizer == "adam" ? Optimizer.Adam(0.01) : Optimizer.Sgd(0.1, momentum: 0.9), Loss.BinaryCrossEntropy, Metric.Accuracy, Metric.Auc);
-        var history = model.Fit(data, epochs: 3, verbose: 0);
+        var history = model.Fit(data, epochs: 3, verbose: Verbosity.Silent);
         return (model.Flat.Values.clone(), history["loss"][^1]);
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Mlops.Training.Distributed;
-using Mlops.Training.Distributed.Collectives;
+using Mlops.Distributed.Collectives;
 using TorchSharp;
 using static TorchSharp.torch;
 

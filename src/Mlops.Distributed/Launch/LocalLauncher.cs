@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mlops.Distributed.Cluster;
+using Mlops.Distributed.Rendezvous;
+
+namespace Mlops.Distributed.Launch;
+
+/// <summary>
+/// Starts N worker processes on this machine with torchrun's variables set (<c>RANK</c>, <c>WORLD_SIZE</c>,
+/// <c>LOCAL_RANK</c>, <c>LOCAL_WORLD_SIZE</c>, <c>MASTER_ADDR</c>, <c>MASTER_PORT</c>) and the restart generation,
+/// prefixes their output with the rank, and when one fails stops the others and restarts all of them (up to
+/// <see cref="LaunchOptions.MaxRestarts"/> times) with a new generation. When it gives up, the result names the rank that
+/// failed first, its exit code and its last error lines.
+/// </summary>
+public sealed partial class LocalLauncher
+{
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan OutputDrainWait = TimeSpan.FromSeconds(10);
+    private readonly LaunchOptions _options;
+    private readonly TextWriter _output;
+    private readonly ILogger _logger;
+    private readonly object _writeLock = new();
+
+    /// <summary>Creates a launcher.</summary>
+    /// <param name="options">What to start.</param>
+    /// <param name="output">Where the prefixed worker output goes; <see cref="Console.Out"/> when null.</param>
+    /// <param name="logger">Logs attempts and failures.</param>
+    public LocalLauncher(LaunchOptions options, TextWriter? output = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.FileName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ProcessCount, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRestarts);
+        _options = options;
+        _output = output ?? Console.Out;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Runs the job to completion (or until it gives up).</summary>
+    /// <param name="cancellationToken">Stops every worker and returns.</param>
+    /// <returns>How it ended.</returns>
+    public LaunchResult Run(CancellationToken cancellationToken = default) => RunAsync(cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Runs the job to completion (or until it gives up).</summary>
+    /// <param name="cancellationToken">Stops every worker and returns.</param>
+    /// <returns>How it ended.</returns>
+    public async Task<LaunchResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        Failure? failure = null;
+        var attempt = 0;
+        for (; attempt <= _options.MaxRestarts; attempt++)
+        {
+            if (attempt > 0)
+            {
+                WriteLine($"[launcher] rank {failure!.Rank} failed with exit code {failure.ExitCode}; restarting all {_options.ProcessCount} workers (restart {attempt} of {_options.MaxRestarts}, generation {attempt})");
+                _logger.LogWarning("Rank {Rank} failed with exit code {ExitCode}; restart {Attempt} of {MaxRestarts}", failure.Rank, failure.ExitCode, attempt, _options.MaxRestarts);
+            }
+
+            failure = await RunAttemptAsync(attempt, cancellationToken).ConfigureAwait(false);
+            if (failure is null)
+            {
+                return new LaunchResult(true, attempt + 1, null, 0, []);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var result = new LaunchResult(false, attempt, failure!.Rank, failure.ExitCode, failure.ErrorTail);
+        WriteLine("[launcher] " + result.Summary());
+        return result;
+    }
+
+    private async Task<Failure?> RunAttemptAsync(int generation, CancellationToken cancellationToken)
+    {
+        // The launcher hosts the rendezvous store, as torchrun's agent does: the port is bound before any worker starts
+        // (port 0: the system picks a free one), so no other process can take it between choosing and binding, and
+        // each attempt's store knows only its own generation.
+        using var store = RendezvousServer.Start(StoreAddress(), _options.MasterPort, generation, _options.ProcessCount, TimeProvider.System, _logger);
+        var port = store.EndPoint.Port;
+        var workers = new List<Worker>();
+        try
+        {
+            for (var rank = 0; rank < _options.ProcessCount; rank++)
+            {
+                workers.Add(Start(rank, generation, port));
+            }
+
+            var pending = workers.ToDictionary(w => w.Exited, w => w);
+            using var cancel = cancellationToken.Register(() => StopAll(workers));
+            while (pending.Count > 0)
+            {
+                var done = await Task.WhenAny(pending.Keys).ConfigureAwait(false);
+                var worker = pending[done];
+                pending.Remove(done);
+                if (worker.Process.ExitCode != 0 || cancellationToken.IsCancellationRequested)
+                {
+                    // Others may be failing at the same moment because of this one; the earliest exit is the cause.
+                    var failed = workers.Where(w => w.Process.HasExited && w.Process.ExitCode != 0).OrderBy(w => w.ExitedAt).FirstOrDefault() ?? worker;
+                    await StopOthersAsync(workers).ConfigureAwait(false);
+                    await DrainOutputAsync(workers).ConfigureAwait(false);
+                    return new Failure(failed.Rank, failed.Process.ExitCode, failed.ErrorTail());
+                }
+            }
+
+            await DrainOutputAsync(workers).ConfigureAwait(false);
+            return null;
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker.Process.Dispose();
+            }
+        }
+    }
+
+    private Worker Start(int rank, int generation, int port)
+    {
+        var start = new ProcessStartInfo(_options.FileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _options.WorkingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in _options.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The launcher's variables win over inherited ones; TF_CONFIG would describe another cluster.
+        start.Environment.Remove(ClusterVariables.TfConfig);
+        foreach (var (name, value) in _options.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        // As torchrun does: N workers that each start one spinning OpenMP thread per core oversubscribe the host, so
+        // unless the user chose, each gets its share of the cores.
+        if (_options.ProcessCount > 1 && string.IsNullOrWhiteSpace(start.Environment.TryGetValue("OMP_NUM_THREADS", out var omp) ? omp : null))
+        {
+            start.Environment["OMP_NUM_THREADS"] = Math.Max(1, Environment.ProcessorCount / _options.ProcessCount).ToString(CultureInfo.InvariantCulture);
+        }
+
+        var n = _options.ProcessCount.ToString(CultureInfo.InvariantCulture);
+        var r = rank.ToString(CultureInfo.InvariantCulture);
+        start.Environment[ClusterVariables.Rank] = r;
+        start.Environment[ClusterVariables.WorldSize] = n;
+        start.Environment[ClusterVariables.LocalRank] = r;
+        start.Environment[ClusterVariables.LocalWorldSize] = n;
+        start.Environment[ClusterVariables.MasterAddress] = _options.MasterAddress;
+        start.Environment[ClusterVariables.MasterPort] = port.ToString(CultureInfo.InvariantCulture);
+        start.Environment[ClusterVariables.UseAgentStore] = "True";
+        start.Environment[ClusterVariables.Generation] = generation.ToString(CultureInfo.InvariantCulture);
+        start.Environment[ClusterVariables.TorchElasticRestartCount] = generation.ToString(CultureInfo.InvariantCulture);
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var worker = new Worker(rank, process, _options.ErrorTailLines);
+        process.OutputDataReceived += (_, e) => worker.OnLine(e.Data, error: false, WriteLine);
+        process.ErrorDataReceived += (_, e) => worker.OnLine(e.Data, error: true, WriteLine);
+        process.Exited += (_, _) => worker.MarkExited();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            process.Dispose();
+            throw new MlopsException($"The launcher could not start '{_options.FileName}' for rank {rank}: {ex.Message}.", ex);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return worker;
+    }
+
+    private async Task StopOthersAsync(List<Worker> workers)
+    {
+        foreach (var worker in workers.Where(w => !w.Process.HasExited))
+        {
+            Terminate(worker.Process);
+        }
+
+        var grace = Task.WhenAll(workers.Select(w => w.Exited));
+        if (await Task.WhenAny(grace, Task.Delay(_options.StopGracePeriod)).ConfigureAwait(false) != grace)
+        {
+            StopAll(workers);
+
+            // SIGKILL ends a process at once unless the kernel holds it (uninterruptible I/O); never wait on that forever.
+            if (await Task.WhenAny(grace, Task.Delay(KillWait)).ConfigureAwait(false) != grace)
+            {
+                var stuck = string.Join(", ", workers.Where(w => !w.Process.HasExited).Select(w => w.Rank));
+                WriteLine($"[launcher] rank(s) {stuck} did not exit within {KillWait.TotalSeconds:0} s of being killed; going on without them");
+                _logger.LogWarning("Rank(s) {Ranks} did not exit within {Seconds} s of being killed", stuck, KillWait.TotalSeconds);
+            }
+        }
+    }
+
+    private async Task DrainOutputAsync(List<Worker> workers)
+    {
+        // A worker's output ends when the last process holding its pipes exits; a grandchild it left running can hold
+        // them open forever, so the launcher reads what arrives for a while and then goes on.
+        var done = Task.WhenAll(workers.Select(w => w.OutputDone));
+        if (await Task.WhenAny(done, Task.Delay(OutputDrainWait)).ConfigureAwait(false) != done)
+        {
+            _logger.LogWarning("The output of some workers was still open {Seconds} s after they exited (a child process of theirs holds it)", OutputDrainWait.TotalSeconds);
+        }
+    }
+
+    private static void StopAll(List<Worker> workers)
+    {
+        foreach (var worker in workers)
+        {
+            try
+            {
+                if (!worker.Process.HasExited)
+                {
+                    worker.Process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited in between.
+            }
+        }
+    }
+
+    private static void Terminate(Process process)
+    {
+        // SIGTERM first, as torchrun does, so workers can flush logs; Kill is SIGKILL.
+        if (!OperatingSystem.IsWindows())
+        {
+            try
+            {
+                _ = SendSignal(process.Id, 15);
+                return;
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // Fall through to Kill.
+            }
+        }
+
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited in between.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+
+    private IPAddress StoreAddress() =>
+        IPAddress.TryParse(_options.MasterAddress, out var address) ? address
+        : string.Equals(_options.MasterAddress, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : IPAddress.Any;
+
+    private void WriteLine(string line)
+    {
+        lock (_writeLock)
+        {
+            _output.WriteLine(line);
+            _output.Flush();
+        }
+    }
+
+    private sealed record Failure(int Rank, int ExitCode, IReadOnlyList<string> ErrorTail);
+}
