@@ -207,7 +207,7 @@ public static class TrackingThroughput
         for (var r = 0; r < repeats + 1; r++)
         {
             var start = Stopwatch.GetTimestamp();
-            tracking.SearchRuns([experimentId], "metrics.m0 >= 0", ["metrics.m1 DESC"], maxResults: 100);
+            tracking.SearchRuns([experimentId], "metrics.m0 >= 0", orderBy: ["metrics.m1 DESC"], maxResults: 100);
             if (r > 0)
             {
                 times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
