@@ -20,7 +20,7 @@ public static class MlflowRestApi
 {
     private static readonly string[] s_prefixes = ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
 
-    /// <summary>Maps the API. The stores come from the container (<c>AddMlopsTracking</c> registers them).</summary>
+    /// <summary>Maps the API. The stores come from the container (<c>services.AddMlops().AddTracking()</c> registers them).</summary>
     /// <param name="endpoints">The application's endpoints.</param>
     /// <returns><paramref name="endpoints"/>, for chaining.</returns>
     public static IEndpointRouteBuilder MapMlflowRestApi(this IEndpointRouteBuilder endpoints)

@@ -88,7 +88,7 @@ internal static class TrackingEndpoints
 
     private static async Task<JsonObject> LogMetric(Handler h)
     {
-        var metric = new Metric(h.Required("key"), MlflowJson.ReadDouble(h.Request["value"]), h.Long("timestamp") ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), h.Long("step") ?? 0);
+        var metric = new RunMetric(h.Required("key"), MlflowJson.ReadDouble(h.Request["value"]), h.Long("timestamp") ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), h.Long("step") ?? 0);
         await h.Tracking.LogBatchAsync(RunId(h), [metric], null, null, h.CancellationToken).ConfigureAwait(false);
         return [];
     }

@@ -17,7 +17,7 @@ public static class TrackingServer
         var options = ParseArguments(args);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
-        builder.Services.AddMlopsTracking(o =>
+        builder.Services.AddMlops().AddTracking(o =>
         {
             o.TrackingUri = options.BackendStoreUri;
             o.DefaultArtifactRoot = options.DefaultArtifactRoot;

@@ -20,7 +20,7 @@ for (var i = 0; count == 0 || i < count; i++)
     run.LogMetric("loss", i, step: i);
     if (i % 50 == 0)
     {
-        run.LogBatch([new Metric("batch", i, i, i), new Metric("batch", i + 1, i, i + 1)], [new Param($"p{i}", "v")]);
+        run.LogBatch([new RunMetric("batch", i, i, i), new RunMetric("batch", i + 1, i, i + 1)], [new Param($"p{i}", "v")]);
     }
 
     Console.Out.WriteLine($"ack {i}");

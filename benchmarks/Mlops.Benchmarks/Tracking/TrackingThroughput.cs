@@ -63,14 +63,14 @@ public static class TrackingThroughput
         {
             using var run = tracking.StartRun("batched-" + size.ToString(CultureInfo.InvariantCulture));
             const int Total = 200_000;
-            var batch = new Metric[size];
+            var batch = new RunMetric[size];
             var watch = Stopwatch.StartNew();
             var batchTimes = new List<double>();
             for (var done = 0; done < Total; done += size)
             {
                 for (var j = 0; j < size; j++)
                 {
-                    batch[j] = new Metric("m" + (j % 10).ToString(CultureInfo.InvariantCulture), j, done + j, (done + j) / 10);
+                    batch[j] = new RunMetric("m" + (j % 10).ToString(CultureInfo.InvariantCulture), j, done + j, (done + j) / 10);
                 }
 
                 var start = watch.Elapsed;
@@ -107,14 +107,14 @@ public static class TrackingThroughput
         var experiment = store.CreateExperimentAsync("search-bench").GetAwaiter().GetResult();
         var random = new Random(1);
         var watch = Stopwatch.StartNew();
-        var metrics = new Metric[metricsPerRun];
+        var metrics = new RunMetric[metricsPerRun];
         string[] optimisers = ["adam", "sgd", "rmsprop", "adagrad"];
         for (var i = 0; i < runs; i++)
         {
             var run = store.CreateRunAsync(experiment, "bench", i, null, null).GetAwaiter().GetResult();
             for (var m = 0; m < metricsPerRun; m++)
             {
-                metrics[m] = new Metric("m" + m.ToString(CultureInfo.InvariantCulture), random.NextDouble(), i, 0);
+                metrics[m] = new RunMetric("m" + m.ToString(CultureInfo.InvariantCulture), random.NextDouble(), i, 0);
             }
 
             store.LogBatchAsync(run.Info.RunId, metrics, [new Param("opt", optimisers[i % 4]), new Param("lr", (0.001 * (1 + (i % 10))).ToString(CultureInfo.InvariantCulture))], null).GetAwaiter().GetResult();
@@ -170,14 +170,14 @@ public static class TrackingThroughput
         {
             using var run = tracking.StartRun("rest-batched-" + size.ToString(CultureInfo.InvariantCulture), experimentId);
             const int Total = 100_000;
-            var batch = new Metric[size];
+            var batch = new RunMetric[size];
             var batchTimes = new List<double>();
             var watch = Stopwatch.StartNew();
             for (var done = 0; done < Total; done += size)
             {
                 for (var j = 0; j < size; j++)
                 {
-                    batch[j] = new Metric("m" + (j % 10).ToString(CultureInfo.InvariantCulture), j, done + j, (done + j) / 10);
+                    batch[j] = new RunMetric("m" + (j % 10).ToString(CultureInfo.InvariantCulture), j, done + j, (done + j) / 10);
                 }
 
                 var start = watch.Elapsed;
@@ -207,7 +207,7 @@ public static class TrackingThroughput
         for (var r = 0; r < repeats + 1; r++)
         {
             var start = Stopwatch.GetTimestamp();
-            tracking.SearchRuns([experimentId], "metrics.m0 >= 0", ["metrics.m1 DESC"], maxResults: 100);
+            tracking.SearchRuns([experimentId], "metrics.m0 >= 0", orderBy: ["metrics.m1 DESC"], maxResults: 100);
             if (r > 0)
             {
                 times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);

@@ -9,7 +9,6 @@ using Mlops.Training.Data;
 using Mlops.Training.Distributed;
 using Mlops.Distributed.Launch;
 using Mlops.Training.Tracking;
-using Metric = Mlops.Training.Metric;
 
 namespace RecommendationEngine.Training;
 

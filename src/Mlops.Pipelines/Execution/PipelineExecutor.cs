@@ -58,13 +58,13 @@ public class PipelineExecutor : IDisposable
     public event EventHandler<DagRunStateChangedEventArgs>? DagRunStateChanged;
 
     /// <summary>Where state is persisted.</summary>
-    public IPipelineStore Store { get; }
+    public virtual IPipelineStore Store { get; }
 
     /// <summary>The executor's options.</summary>
-    public ExecutorOptions Options { get; }
+    public virtual ExecutorOptions Options { get; }
 
     /// <summary>The clock.</summary>
-    public TimeProvider Time { get; }
+    public virtual TimeProvider Time { get; }
 
     internal ILogger Logger { get; }
 

@@ -6,10 +6,10 @@ namespace Mlops.Pipelines;
 /// </summary>
 public sealed class PipelineOptions
 {
-    /// <summary>The configuration section hosts bind: <c>Mlops:Pipelines</c>.</summary>
-    public const string SectionName = "Mlops:Pipelines";
+    /// <summary>The name of the section under <c>Mlops</c> these options are bound from (<c>Mlops:Pipelines</c>).</summary>
+    public const string SectionName = "Pipelines";
 
-    /// <summary>The SQLite store (used unless an <see cref="IPipelineStore"/> is registered before <c>AddMlopsPipelines</c>).</summary>
+    /// <summary>The SQLite store (used unless an <see cref="IPipelineStore"/> is registered before <c>AddPipelines</c>).</summary>
     public SqlitePipelineStoreOptions Store { get; set; } = new();
 
     /// <summary>Parallelism, pools and limits.</summary>

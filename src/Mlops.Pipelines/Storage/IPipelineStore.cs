@@ -3,8 +3,14 @@ namespace Mlops.Pipelines;
 /// <summary>
 /// Where DAG runs, task instances, attempts, logs and XCom values are kept. <see cref="SqlitePipelineStore"/> is the
 /// durable default; Mlops.Testing has an in-memory store with the same semantics. Implementations are thread-safe and
-/// apply each <see cref="PipelineStateChanges"/> atomically. Query methods have async twins.
+/// apply each <see cref="PipelineStateChanges"/> atomically.
 /// </summary>
+/// <remarks>
+/// The executor calls the store synchronously (state changes are committed before it acts on them). Query methods have
+/// async twins with a <see cref="CancellationToken"/> that each implementation writes itself: a store over a network
+/// does real async I/O there; <see cref="SqlitePipelineStore"/>'s complete synchronously, as SQLite (an in-process
+/// library) does the work on the caller's thread.
+/// </remarks>
 public interface IPipelineStore
 {
     /// <summary>Creates a run and its task instances atomically, unless the DAG already has a run with the same run id or logical date.</summary>
@@ -53,34 +59,20 @@ public interface IPipelineStore
     (DagRunRecord Run, TaskInstanceRecord? TaskInstance)? GetPreviousTaskInstance(string dagId, string taskId, DateTimeOffset logicalDate);
 
     /// <inheritdoc cref="GetDagRun"/>
-    Task<DagRunRecord?> GetDagRunAsync(string dagId, string runId, CancellationToken cancellationToken = default) =>
-        Run(() => GetDagRun(dagId, runId), cancellationToken);
+    Task<DagRunRecord?> GetDagRunAsync(string dagId, string runId, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="GetDagRuns"/>
-    Task<IReadOnlyList<DagRunRecord>> GetDagRunsAsync(DagRunQuery query, CancellationToken cancellationToken = default) =>
-        Run(() => GetDagRuns(query), cancellationToken);
+    Task<IReadOnlyList<DagRunRecord>> GetDagRunsAsync(DagRunQuery query, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="GetTaskInstances"/>
-    Task<IReadOnlyList<TaskInstanceRecord>> GetTaskInstancesAsync(string dagId, string runId, CancellationToken cancellationToken = default) =>
-        Run(() => GetTaskInstances(dagId, runId), cancellationToken);
+    Task<IReadOnlyList<TaskInstanceRecord>> GetTaskInstancesAsync(string dagId, string runId, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="GetTaskAttempts"/>
-    Task<IReadOnlyList<TaskAttemptRecord>> GetTaskAttemptsAsync(string dagId, string runId, string? taskId = null, CancellationToken cancellationToken = default) =>
-        Run(() => GetTaskAttempts(dagId, runId, taskId), cancellationToken);
+    Task<IReadOnlyList<TaskAttemptRecord>> GetTaskAttemptsAsync(string dagId, string runId, string? taskId = null, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="GetTaskLog"/>
-    Task<IReadOnlyList<TaskLogEntry>> GetTaskLogAsync(string dagId, string runId, string taskId, int tryNumber, CancellationToken cancellationToken = default) =>
-        Run(() => GetTaskLog(dagId, runId, taskId, tryNumber), cancellationToken);
+    Task<IReadOnlyList<TaskLogEntry>> GetTaskLogAsync(string dagId, string runId, string taskId, int tryNumber, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="GetXcoms"/>
-    Task<IReadOnlyList<XcomRecord>> GetXcomsAsync(string dagId, string runId, CancellationToken cancellationToken = default) =>
-        Run(() => GetXcoms(dagId, runId), cancellationToken);
-
-    // Both stores answer from memory or a local file within microseconds to milliseconds, so the async twins run
-    // the synchronous query on the caller's thread rather than paying for a thread-pool hop.
-    private static Task<T> Run<T>(Func<T> query, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(query());
-    }
+    Task<IReadOnlyList<XcomRecord>> GetXcomsAsync(string dagId, string runId, CancellationToken cancellationToken = default);
 }

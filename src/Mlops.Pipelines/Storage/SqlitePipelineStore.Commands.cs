@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Mlops.Pipelines;
 
-public sealed partial class SqlitePipelineStore
+public partial class SqlitePipelineStore
 {
     /// <summary>The write statements, prepared once and reused with new parameter values (the hot path of the executor).</summary>
     private sealed class PreparedCommands : IDisposable

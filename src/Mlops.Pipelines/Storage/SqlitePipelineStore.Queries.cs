@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Mlops.Pipelines;
 
-public sealed partial class SqlitePipelineStore
+public partial class SqlitePipelineStore
 {
     private const string RunColumns = "dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, state, queued_at, start_date, end_date, conf, note, owner";
     private const string TaskInstanceColumns = "dag_id, run_id, task_id, state, try_number, max_tries, start_date, end_date, next_attempt_at, first_start_date, reschedules, pool, error";
@@ -255,4 +255,49 @@ public sealed partial class SqlitePipelineStore
 
     private static DateTimeOffset? Date(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : new DateTimeOffset(reader.GetInt64(ordinal), TimeSpan.Zero);
+
+    // Async twins. SQLite does the work in-process on the caller's thread (Microsoft.Data.Sqlite's own async methods
+    // complete synchronously too), so these run the query and return a completed task: the store's real
+    // implementation, not a hop to the thread pool.
+
+    /// <inheritdoc/>
+    public Task<DagRunRecord?> GetDagRunAsync(string dagId, string runId, CancellationToken cancellationToken = default) =>
+        Completed(() => GetDagRun(dagId, runId), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<DagRunRecord>> GetDagRunsAsync(DagRunQuery query, CancellationToken cancellationToken = default) =>
+        Completed(() => GetDagRuns(query), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskInstanceRecord>> GetTaskInstancesAsync(string dagId, string runId, CancellationToken cancellationToken = default) =>
+        Completed(() => GetTaskInstances(dagId, runId), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskAttemptRecord>> GetTaskAttemptsAsync(string dagId, string runId, string? taskId = null, CancellationToken cancellationToken = default) =>
+        Completed(() => GetTaskAttempts(dagId, runId, taskId), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskLogEntry>> GetTaskLogAsync(string dagId, string runId, string taskId, int tryNumber, CancellationToken cancellationToken = default) =>
+        Completed(() => GetTaskLog(dagId, runId, taskId, tryNumber), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<XcomRecord>> GetXcomsAsync(string dagId, string runId, CancellationToken cancellationToken = default) =>
+        Completed(() => GetXcoms(dagId, runId), cancellationToken);
+
+    private static Task<T> Completed<T>(Func<T> query, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        try
+        {
+            return Task.FromResult(query());
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Mlops.Data;
 
 namespace Mlops.Pipelines;
 
@@ -8,7 +9,7 @@ namespace Mlops.Pipelines;
 /// acknowledged state. Several processes may read the file while one writes; a writer waits for the lock at most
 /// <see cref="SqlitePipelineStoreOptions.BusyTimeout"/>. Thread-safe.
 /// </summary>
-public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
+public partial class SqlitePipelineStore : IPipelineStore, IDisposable
 {
     private const int SchemaVersion = 1;
     private readonly SqliteConnection _connection;
@@ -27,35 +28,26 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// <param name="options">File, durability and lock timeout.</param>
     /// <exception cref="PipelineException">The file is not a pipeline database, or has a newer schema.</exception>
     public SqlitePipelineStore(SqlitePipelineStoreOptions options)
+        : this(OpenFile(options, out var path), path)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, nameof(options));
-        if (options.BusyTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.BusyTimeout, "BusyTimeout must be positive.");
-        }
+    }
 
-        Path = System.IO.Path.GetFullPath(options.Path);
-        var folder = System.IO.Path.GetDirectoryName(Path);
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
-        };
-        _connection = new SqliteConnection(builder.ConnectionString);
+    /// <summary>
+    /// Creates the store over an open connection (which it then owns), creating the schema if missing: how
+    /// Mlops.Testing's <c>InMemoryPipelineStore</c> runs this store's SQL over an in-memory database
+    /// (<see cref="SqliteDatabase.OpenInMemory"/>), so the two have one implementation of the store's semantics.
+    /// </summary>
+    /// <param name="connection">An open connection from <see cref="SqliteDatabase"/>.</param>
+    /// <param name="path">What <see cref="Path"/> reports (<c>:memory:</c> for an in-memory database).</param>
+    /// <exception cref="PipelineException">The database is not a pipeline database, or has a newer schema.</exception>
+    protected SqlitePipelineStore(SqliteConnection connection, string path)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _connection = connection;
+        Path = path;
         try
         {
-            _connection.Open();
-            Execute($"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};");
-            Execute("PRAGMA journal_mode = WAL;");
-            Execute(options.Durability == SqliteDurability.PowerLoss ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
             CreateSchema();
             _commands = new PreparedCommands(_connection);
         }
@@ -65,6 +57,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             throw new PipelineException($"Cannot open the pipeline database '{Path}': {e.Message}", innerException: e);
         }
     }
+
+    /// <summary>The store's connection (for tests of how it was opened).</summary>
+    internal SqliteConnection Connection => _connection;
 
     /// <summary>The database file's full path.</summary>
     public string Path { get; }
@@ -77,7 +72,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         lock (_lock)
         {
             ThrowIfDisposed();
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = SqliteDatabase.BeginWrite(_connection);
             _commands.Enlist(transaction);
             using (var exists = Command("SELECT 1 FROM dag_run WHERE dag_id = $dag AND (run_id = $run OR logical_date = $date) LIMIT 1;"))
             {
@@ -109,7 +104,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         lock (_lock)
         {
             ThrowIfDisposed();
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = SqliteDatabase.BeginWrite(_connection);
             _commands.Enlist(transaction);
             var run = ReadRun(dagId, runId) ?? throw new DagRunNotFoundException($"DAG '{dagId}' has no run '{runId}'.", dagId, runId);
             if (run.Owner is { } current && current != owner && isOwnerAlive(current))
@@ -139,7 +134,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public void Apply(PipelineStateChanges changes)
+    public virtual void Apply(PipelineStateChanges changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
         if (changes.IsEmpty)
@@ -150,7 +145,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         lock (_lock)
         {
             ThrowIfDisposed();
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = SqliteDatabase.BeginWrite(_connection);
             _commands.Enlist(transaction);
             foreach (var run in changes.Runs)
             {
@@ -184,6 +179,19 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// <summary>Closes the database.</summary>
     public void Dispose()
     {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Closes the connection and its prepared statements.</summary>
+    /// <param name="disposing">True from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             if (_disposed)
@@ -197,9 +205,29 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         }
     }
 
+    private static SqliteConnection OpenFile(SqlitePipelineStoreOptions options, out string path)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, nameof(options));
+        if (options.BusyTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BusyTimeout, "BusyTimeout must be positive.");
+        }
+
+        path = System.IO.Path.GetFullPath(options.Path);
+        try
+        {
+            return SqliteDatabase.Open(path, options.BusyTimeout, options.Durability);
+        }
+        catch (SqliteException e)
+        {
+            throw new PipelineException($"Cannot open the pipeline database '{path}': {e.Message}", innerException: e);
+        }
+    }
+
     private void CreateSchema()
     {
-        using var transaction = _connection.BeginTransaction();
+        using var transaction = SqliteDatabase.BeginWrite(_connection);
         Execute("CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL);");
         using (var version = Command("SELECT version FROM schema_info;"))
         {

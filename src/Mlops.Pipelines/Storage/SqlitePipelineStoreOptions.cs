@@ -1,16 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Mlops.Data;
 
 namespace Mlops.Pipelines;
-
-/// <summary>How much a committed write survives.</summary>
-public enum SqliteDurability
-{
-    /// <summary>Committed writes survive a crash or kill of the process (SQLite WAL with <c>synchronous=NORMAL</c>); the last ones may be lost on power loss. The default.</summary>
-    ProcessCrash,
-
-    /// <summary>Committed writes also survive power loss (<c>synchronous=FULL</c>: an fsync per commit, much slower).</summary>
-    PowerLoss,
-}
 
 /// <summary>Options of <see cref="SqlitePipelineStore"/>.</summary>
 public sealed class SqlitePipelineStoreOptions

@@ -19,7 +19,8 @@ public sealed class InMemoryModelRegistryStore : DocumentModelRegistryStore
     {
     }
 
-    private protected override T Read<T>(Func<IRegistryDocuments, T> action)
+    /// <inheritdoc/>
+    protected override T Read<T>(Func<IRegistryDocuments, T> action)
     {
         lock (_lock)
         {
@@ -27,7 +28,8 @@ public sealed class InMemoryModelRegistryStore : DocumentModelRegistryStore
         }
     }
 
-    private protected override T Write<T>(Func<IRegistryDocuments, T> action)
+    /// <inheritdoc/>
+    protected override T Write<T>(Func<IRegistryDocuments, T> action)
     {
         lock (_lock)
         {

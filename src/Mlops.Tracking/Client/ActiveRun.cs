@@ -1,17 +1,32 @@
-using System.Runtime.InteropServices;
 using Mlops.Tracking.Artifacts;
 
 namespace Mlops.Tracking;
 
 /// <summary>
-/// A run started by <see cref="TrackingClient.StartRun"/>. Disposing it ends the run: FINISHED, or FAILED when a
-/// <c>using</c> block is left by an exception. Ending it explicitly with <see cref="End"/> wins over both.
+/// A run started by <see cref="TrackingClient.StartRun"/>. <see cref="Dispose()"/> and <see cref="DisposeAsync"/> behave
+/// the same: they end the run FINISHED unless it was ended already with <see cref="End"/> or <see cref="Fail"/>.
+/// C# gives a dispose no sight of an exception passing through the <c>using</c> block, so a failure is said
+/// explicitly: call <see cref="Fail"/> in a <c>catch</c>, or run the body through <see cref="TrackingClient.Run{T}"/> /
+/// <see cref="TrackingClient.RunAsync{T}"/>, which end the run FAILED when the body throws.
 /// </summary>
-public sealed class ActiveRun : IDisposable, IAsyncDisposable
+/// <remarks>
+/// Members are virtual and a protected constructor exists so tests can substitute a run; a run from
+/// <see cref="TrackingClient.StartRun"/> is the real one. Sync members block on their async twins and take their own
+/// <see cref="CancellationToken"/>.
+/// </remarks>
+public class ActiveRun : IDisposable, IAsyncDisposable
 {
     private readonly TrackingClient _client;
     private readonly Lazy<Logging.BackgroundRunLogger> _background;
     private int _ended;
+
+    /// <summary>For mocking: a run with no client; override the members a test uses.</summary>
+    protected ActiveRun()
+    {
+        _client = null!;
+        Info = null!;
+        _background = null!;
+    }
 
     internal ActiveRun(TrackingClient client, RunInfo info)
     {
@@ -25,84 +40,113 @@ public sealed class ActiveRun : IDisposable, IAsyncDisposable
     /// Asynchronous logging for hot loops: <c>run.Background.LogMetric(...)</c> returns at once; values are stored in
     /// batches and flushed when the run ends (a failure to store them makes the end throw and the run FAILED).
     /// </summary>
-    public Logging.BackgroundRunLogger Background => _background.Value;
+    public virtual Logging.BackgroundRunLogger Background => _background.Value;
 
     /// <summary>The run's info as it was at start.</summary>
-    public RunInfo Info { get; }
+    public virtual RunInfo Info { get; }
 
     /// <summary>The run's id.</summary>
-    public string RunId => Info.RunId;
+    public virtual string RunId => Info.RunId;
 
     /// <summary>The client that started the run.</summary>
-    public TrackingClient Client => _client;
+    public virtual TrackingClient Client => _client;
 
     /// <summary>True once the run has been ended.</summary>
-    public bool IsEnded => Volatile.Read(ref _ended) != 0;
+    public virtual bool IsEnded => Volatile.Read(ref _ended) != 0;
 
     /// <summary>Logs a param (immutable once logged).</summary>
-    public void LogParam(string key, object? value) => _client.LogParam(RunId, key, value);
+    public virtual void LogParam(string key, object? value, CancellationToken cancellationToken = default) => _client.LogParam(RunId, key, value, cancellationToken);
 
     /// <summary>Logs a param (immutable once logged).</summary>
-    public Task LogParamAsync(string key, object? value, CancellationToken cancellationToken = default) => _client.LogParamAsync(RunId, key, value, cancellationToken);
+    public virtual Task LogParamAsync(string key, object? value, CancellationToken cancellationToken = default) => _client.LogParamAsync(RunId, key, value, cancellationToken);
 
     /// <summary>Logs several params in one request.</summary>
-    public void LogParams(IReadOnlyDictionary<string, object?> parameters) =>
-        _client.LogBatch(RunId, parameters: parameters.Select(p => new Param(p.Key, TrackingClient.FormatParam(p.Value))).ToList());
+    public virtual void LogParams(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) =>
+        _client.LogBatch(RunId, parameters: ToParams(parameters), cancellationToken: cancellationToken);
+
+    /// <summary>Logs several params in one request.</summary>
+    public virtual Task LogParamsAsync(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) =>
+        _client.LogBatchAsync(RunId, parameters: ToParams(parameters), cancellationToken: cancellationToken);
 
     /// <summary>Logs one value of a metric.</summary>
-    public void LogMetric(string key, double value, long? step = null, long? timestamp = null) => _client.LogMetric(RunId, key, value, step, timestamp);
+    public virtual void LogMetric(string key, double value, long? step = null, long? timestamp = null, CancellationToken cancellationToken = default) => _client.LogMetric(RunId, key, value, step, timestamp, cancellationToken);
 
     /// <summary>Logs one value of a metric.</summary>
-    public Task LogMetricAsync(string key, double value, long? step = null, long? timestamp = null, CancellationToken cancellationToken = default) =>
+    public virtual Task LogMetricAsync(string key, double value, long? step = null, long? timestamp = null, CancellationToken cancellationToken = default) =>
         _client.LogMetricAsync(RunId, key, value, step, timestamp, cancellationToken);
 
     /// <summary>Logs several metrics at one step and timestamp in one request.</summary>
-    public void LogMetrics(IReadOnlyDictionary<string, double> metrics, long? step = null)
-    {
-        var now = _client.NowMs();
-        _client.LogBatch(RunId, metrics.Select(m => new Metric(m.Key, m.Value, now, step ?? 0)).ToList());
-    }
+    public virtual void LogMetrics(IReadOnlyDictionary<string, double> metrics, long? step = null, CancellationToken cancellationToken = default) =>
+        _client.LogBatch(RunId, ToMetrics(metrics, step), cancellationToken: cancellationToken);
+
+    /// <summary>Logs several metrics at one step and timestamp in one request.</summary>
+    public virtual Task LogMetricsAsync(IReadOnlyDictionary<string, double> metrics, long? step = null, CancellationToken cancellationToken = default) =>
+        _client.LogBatchAsync(RunId, ToMetrics(metrics, step), cancellationToken: cancellationToken);
 
     /// <summary>Sets a tag.</summary>
-    public void SetTag(string key, string value) => _client.SetTag(RunId, key, value);
+    public virtual void SetTag(string key, string value, CancellationToken cancellationToken = default) => _client.SetTag(RunId, key, value, cancellationToken);
 
     /// <summary>Sets a tag.</summary>
-    public Task SetTagAsync(string key, string value, CancellationToken cancellationToken = default) => _client.SetTagAsync(RunId, key, value, cancellationToken);
+    public virtual Task SetTagAsync(string key, string value, CancellationToken cancellationToken = default) => _client.SetTagAsync(RunId, key, value, cancellationToken);
 
     /// <summary>Logs metrics, params and tags, split within MLflow's limits.</summary>
-    public void LogBatch(IReadOnlyList<Metric>? metrics = null, IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null) =>
-        _client.LogBatch(RunId, metrics, parameters, tags);
+    public virtual void LogBatch(IReadOnlyList<RunMetric>? metrics = null, IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null, CancellationToken cancellationToken = default) =>
+        _client.LogBatch(RunId, metrics, parameters, tags, cancellationToken);
 
     /// <summary>Logs metrics, params and tags, split within MLflow's limits.</summary>
-    public Task LogBatchAsync(IReadOnlyList<Metric>? metrics = null, IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null, CancellationToken cancellationToken = default) =>
+    public virtual Task LogBatchAsync(IReadOnlyList<RunMetric>? metrics = null, IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null, CancellationToken cancellationToken = default) =>
         _client.LogBatchAsync(RunId, metrics, parameters, tags, cancellationToken);
 
     /// <summary>Uploads a local file into the run's artifacts.</summary>
-    public void LogArtifact(string localFile, string? artifactPath = null) => Artifacts.LogArtifact(localFile, artifactPath);
+    public virtual void LogArtifact(string localFile, string? artifactPath = null, CancellationToken cancellationToken = default) => Artifacts.LogArtifact(localFile, artifactPath, cancellationToken);
 
     /// <summary>Uploads a local file into the run's artifacts.</summary>
-    public Task LogArtifactAsync(string localFile, string? artifactPath = null, CancellationToken cancellationToken = default) =>
+    public virtual Task LogArtifactAsync(string localFile, string? artifactPath = null, CancellationToken cancellationToken = default) =>
         Artifacts.LogArtifactAsync(localFile, artifactPath, cancellationToken);
 
     /// <summary>Uploads a local folder into the run's artifacts.</summary>
-    public void LogArtifacts(string localDirectory, string? artifactPath = null) => Artifacts.LogArtifacts(localDirectory, artifactPath);
+    public virtual void LogArtifacts(string localDirectory, string? artifactPath = null, CancellationToken cancellationToken = default) => Artifacts.LogArtifacts(localDirectory, artifactPath, cancellationToken);
 
     /// <summary>Logs a model (through its flavor) under an artifact path, optionally registering it; see <see cref="TrackingClient.LogModel"/>.</summary>
-    public LoggedModel LogModel(object model, string artifactPath = "model", Models.ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null) =>
-        _client.LogModel(RunId, model, artifactPath, signature, inputExample, registeredModelName);
+    public virtual LoggedModel LogModel(object model, string artifactPath = "model", Models.ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null, CancellationToken cancellationToken = default) =>
+        _client.LogModel(RunId, model, artifactPath, signature, inputExample, registeredModelName, cancellationToken);
 
     /// <summary>Logs a model; see <see cref="TrackingClient.LogModel"/>.</summary>
-    public Task<LoggedModel> LogModelAsync(object model, string artifactPath = "model", Models.ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<LoggedModel> LogModelAsync(object model, string artifactPath = "model", Models.ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null, CancellationToken cancellationToken = default) =>
         _client.LogModelAsync(RunId, model, artifactPath, signature, inputExample, registeredModelName, cancellationToken);
 
     /// <summary>The run's artifact repository.</summary>
-    public ArtifactRepository Artifacts => _client.Artifacts(Info.ArtifactUri);
+    public virtual ArtifactRepository Artifacts => _client.Artifacts(Info.ArtifactUri);
+
+    private static List<Param> ToParams(IReadOnlyDictionary<string, object?> parameters) =>
+        parameters.Select(p => new Param(p.Key, TrackingClient.FormatParam(p.Value))).ToList();
+
+    private List<RunMetric> ToMetrics(IReadOnlyDictionary<string, double> metrics, long? step)
+    {
+        var now = _client.NowMs();
+        return metrics.Select(m => new RunMetric(m.Key, m.Value, now, step ?? 0)).ToList();
+    }
+
+    /// <summary>Ends the run with a status, blocking until it is stored; later calls and the dispose do nothing.</summary>
+    /// <param name="status">FINISHED (the default), FAILED or KILLED.</param>
+    /// <param name="cancellationToken">Cancels the wait for the store.</param>
+    public virtual void End(RunStatus status = RunStatus.Finished, CancellationToken cancellationToken = default) =>
+        TrackingClient.Wait(EndAsync(status, cancellationToken));
+
+    /// <summary>Ends the run FAILED, blocking until it is stored: call it in a <c>catch</c> (the dispose then does nothing).</summary>
+    /// <param name="cancellationToken">Cancels the wait for the store.</param>
+    public virtual void Fail(CancellationToken cancellationToken = default) => End(RunStatus.Failed, cancellationToken);
+
+    /// <summary>Ends the run FAILED: call it in a <c>catch</c> (the dispose then does nothing).</summary>
+    /// <param name="cancellationToken">Cancels the store call.</param>
+    /// <returns>A task that completes when the status is stored.</returns>
+    public virtual Task FailAsync(CancellationToken cancellationToken = default) => EndAsync(RunStatus.Failed, cancellationToken);
 
     /// <summary>Ends the run with a status; later calls and the dispose do nothing.</summary>
-    public void End(RunStatus status = RunStatus.Finished) => TrackingClient.Wait(EndAsync(status));
-
-    /// <summary>Ends the run with a status; later calls and the dispose do nothing.</summary>
-    public async Task EndAsync(RunStatus status = RunStatus.Finished, CancellationToken cancellationToken = default)
+    /// <param name="status">FINISHED (the default), FAILED or KILLED.</param>
+    /// <param name="cancellationToken">Cancels the store call.</param>
+    /// <returns>A task that completes when the status is stored.</returns>
+    public virtual async Task EndAsync(RunStatus status = RunStatus.Finished, CancellationToken cancellationToken = default)
     {
         if (!status.IsTerminated())
         {
@@ -135,14 +179,32 @@ public sealed class ActiveRun : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Ends the run FINISHED, or FAILED if an exception is unwinding through the using block.</summary>
+    /// <summary>Ends the run FINISHED unless <see cref="End"/> or <see cref="Fail"/> ended it already; the same as <see cref="DisposeAsync"/>.</summary>
     public void Dispose()
     {
-        // Non-zero exactly while an exception is being dispatched through this frame (a finally during unwinding).
-        var failing = Marshal.GetExceptionPointers() != IntPtr.Zero;
-        End(failing ? RunStatus.Failed : RunStatus.Finished);
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
     }
 
-    /// <summary>Ends the run FINISHED unless it was ended already (use <see cref="TrackingClient.RunAsync"/> to get FAILED on exceptions).</summary>
-    public async ValueTask DisposeAsync() => await EndAsync(RunStatus.Finished).ConfigureAwait(false);
+    /// <summary>Ends the run FINISHED unless <see cref="EndAsync"/> or <see cref="FailAsync"/> ended it already; the same as <see cref="Dispose()"/>.</summary>
+    /// <returns>A task that completes when the status is stored.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Ends the run FINISHED unless it was ended already.</summary>
+    /// <param name="disposing">True from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            End(RunStatus.Finished);
+        }
+    }
+
+    /// <summary>Ends the run FINISHED unless it was ended already.</summary>
+    /// <returns>A task that completes when the status is stored.</returns>
+    protected virtual async ValueTask DisposeAsyncCore() => await EndAsync(RunStatus.Finished).ConfigureAwait(false);
 }

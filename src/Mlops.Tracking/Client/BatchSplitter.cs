@@ -3,8 +3,8 @@ namespace Mlops.Tracking;
 /// <summary>Splits any number of metrics, params and tags into requests within MLflow's batch limits.</summary>
 internal static class BatchSplitter
 {
-    public static IEnumerable<(IReadOnlyList<Metric> Metrics, IReadOnlyList<Param> Params, IReadOnlyList<RunTag> Tags)> Split(
-        IReadOnlyList<Metric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags)
+    public static IEnumerable<(IReadOnlyList<RunMetric> Metrics, IReadOnlyList<Param> Params, IReadOnlyList<RunTag> Tags)> Split(
+        IReadOnlyList<RunMetric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags)
     {
         int m = 0, p = 0, t = 0;
         do

@@ -7,23 +7,49 @@ using Mlops.Tracking.Registry;
 namespace Mlops.Tracking;
 
 /// <summary>What <see cref="TrackingClient.LogModel"/> logged.</summary>
-/// <param name="ModelUri">The model's <c>runs:/&lt;run_id&gt;/&lt;path&gt;</c> URI.</param>
-/// <param name="Manifest">Its manifest.</param>
-/// <param name="RegisteredVersion">The registry version created, if a registered model name was given.</param>
-public sealed record LoggedModel(string ModelUri, ModelManifest Manifest, ModelVersion? RegisteredVersion);
+public sealed record LoggedModel
+{
+    private readonly ModelVersion? _registeredVersion;
 
-public sealed partial class TrackingClient
+    /// <summary>Creates the result (tests create it to stand in for a logged model).</summary>
+    /// <param name="modelUri">The model's <c>runs:/&lt;run_id&gt;/&lt;path&gt;</c> URI.</param>
+    /// <param name="manifest">Its manifest.</param>
+    /// <param name="registeredVersion">The registry version created, when a registered model name was given.</param>
+    public LoggedModel(string modelUri, ModelManifest manifest, ModelVersion? registeredVersion = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelUri);
+        ModelUri = modelUri;
+        Manifest = manifest ?? throw new ArgumentNullException(nameof(manifest));
+        _registeredVersion = registeredVersion;
+    }
+
+    /// <summary>The model's <c>runs:/&lt;run_id&gt;/&lt;path&gt;</c> URI.</summary>
+    public string ModelUri { get; }
+
+    /// <summary>Its manifest.</summary>
+    public ModelManifest Manifest { get; }
+
+    /// <summary>Whether a registered model name was given, so <see cref="RegisteredVersion"/> is set.</summary>
+    public bool IsRegistered => _registeredVersion is not null;
+
+    /// <summary>The registry version created because a registered model name was given.</summary>
+    /// <exception cref="InvalidOperationException">The model was logged without a registered model name (see <see cref="IsRegistered"/>).</exception>
+    public ModelVersion RegisteredVersion => _registeredVersion ?? throw new InvalidOperationException(
+        $"The model '{ModelUri}' was logged without a registered model name, so no version was registered; pass registeredModelName to LogModel.");
+}
+
+public partial class TrackingClient
 {
     /// <summary>
     /// Logs a model as run artifacts: its flavor's files plus an <c>MLmodel</c> manifest with the signature and an
     /// optional input example; records it in the run's <c>mlflow.log-model.history</c> tag; and, if
     /// <paramref name="registeredModelName"/> is given, registers a new version of that model.
     /// </summary>
-    public LoggedModel LogModel(string runId, object model, string artifactPath = "model", ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null) =>
-        Wait(LogModelAsync(runId, model, artifactPath, signature, inputExample, registeredModelName));
+    public virtual LoggedModel LogModel(string runId, object model, string artifactPath = "model", ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null, CancellationToken cancellationToken = default) =>
+        Wait(LogModelAsync(runId, model, artifactPath, signature, inputExample, registeredModelName, cancellationToken));
 
     /// <summary>Logs a model; see <see cref="LogModel"/>.</summary>
-    public async Task<LoggedModel> LogModelAsync(string runId, object model, string artifactPath = "model", ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null, CancellationToken cancellationToken = default)
+    public virtual async Task<LoggedModel> LogModelAsync(string runId, object model, string artifactPath = "model", ModelSignature? signature = null, object? inputExample = null, string? registeredModelName = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         var path = ArtifactPath.Normalize(artifactPath);
@@ -62,9 +88,12 @@ public sealed partial class TrackingClient
             ModelVersion? version = null;
             if (registeredModelName is not null)
             {
-                var registry = Registry ?? throw MlflowException.InvalidParameter(
-                    $"Cannot register '{registeredModelName}': this tracking client has no model registry.");
-                version = await registry.RegisterModelAsync(uri, registeredModelName, null, cancellationToken).ConfigureAwait(false);
+                if (!HasRegistry)
+                {
+                    throw MlflowException.InvalidParameter($"Cannot register '{registeredModelName}': this tracking client has no model registry.");
+                }
+
+                version = await Registry.RegisterModelAsync(uri, registeredModelName, null, cancellationToken).ConfigureAwait(false);
             }
 
             return new LoggedModel(uri, manifest, version);
@@ -80,10 +109,10 @@ public sealed partial class TrackingClient
     /// <c>models:/&lt;name&gt;@&lt;alias&gt;</c> or an artifact location. Returns the flavor's loaded model; ML.NET
     /// models implement <see cref="IColumnPredictor"/>.
     /// </summary>
-    public ILoadedModel LoadModel(string modelUri) => Wait(LoadModelAsync(modelUri));
+    public virtual ILoadedModel LoadModel(string modelUri, CancellationToken cancellationToken = default) => Wait(LoadModelAsync(modelUri, cancellationToken));
 
     /// <summary>Loads a model by URI; see <see cref="LoadModel"/>.</summary>
-    public async Task<ILoadedModel> LoadModelAsync(string modelUri, CancellationToken cancellationToken = default)
+    public virtual async Task<ILoadedModel> LoadModelAsync(string modelUri, CancellationToken cancellationToken = default)
     {
         var location = await ResolveModelArtifactUriAsync(modelUri, cancellationToken).ConfigureAwait(false);
         var folder = Path.Combine(Path.GetTempPath(), "mlops-model-" + Guid.NewGuid().ToString("N"));
@@ -109,7 +138,7 @@ public sealed partial class TrackingClient
     }
 
     /// <summary>The artifact location a model URI names.</summary>
-    public async Task<string> ResolveModelArtifactUriAsync(string modelUri, CancellationToken cancellationToken = default)
+    public virtual async Task<string> ResolveModelArtifactUriAsync(string modelUri, CancellationToken cancellationToken = default)
     {
         var uri = ModelUri.Parse(modelUri);
         switch (uri.Kind)
@@ -121,8 +150,12 @@ public sealed partial class TrackingClient
                 var path = ArtifactPath.Normalize(uri.Path);
                 return path.Length == 0 ? run.Info.ArtifactUri : run.Info.ArtifactUri.TrimEnd('/') + "/" + path;
             default:
-                var registry = Registry ?? throw MlflowException.InvalidParameter($"Cannot resolve '{modelUri}': this tracking client has no model registry.");
-                return await registry.ResolveArtifactUriAsync(modelUri, cancellationToken).ConfigureAwait(false);
+                if (!HasRegistry)
+                {
+                    throw MlflowException.InvalidParameter($"Cannot resolve '{modelUri}': this tracking client has no model registry.");
+                }
+
+                return await Registry.ResolveArtifactUriAsync(modelUri, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -22,11 +22,23 @@ public class MlflowException : MlopsException
     /// <summary>The HTTP status MLflow's server answers this code with.</summary>
     public int HttpStatusCode => MlflowErrorCodes.ToHttpStatus(ErrorCode);
 
-    internal static MlflowException InvalidParameter(string message) => new(MlflowErrorCodes.InvalidParameterValue, message);
+    /// <summary>An INVALID_PARAMETER_VALUE error: the request names something malformed or not allowed.</summary>
+    /// <param name="message">What is wrong and where.</param>
+    /// <returns>The exception, to throw.</returns>
+    public static MlflowException InvalidParameter(string message) => new(MlflowErrorCodes.InvalidParameterValue, message);
 
-    internal static MlflowException NotFound(string message) => new(MlflowErrorCodes.ResourceDoesNotExist, message);
+    /// <summary>A RESOURCE_DOES_NOT_EXIST error.</summary>
+    /// <param name="message">What is missing.</param>
+    /// <returns>The exception, to throw.</returns>
+    public static MlflowException NotFound(string message) => new(MlflowErrorCodes.ResourceDoesNotExist, message);
 
-    internal static MlflowException AlreadyExists(string message) => new(MlflowErrorCodes.ResourceAlreadyExists, message);
+    /// <summary>
+    /// A RESOURCE_ALREADY_EXISTS error, the one way every store in Mlops.Tracking (SQLite, REST, in memory) reports a
+    /// name that is taken, as MLflow does.
+    /// </summary>
+    /// <param name="message">What exists, in MLflow's words (e.g. <c>Experiment(name=x) already exists.</c>).</param>
+    /// <returns>The exception, to throw.</returns>
+    public static MlflowException AlreadyExists(string message) => new(MlflowErrorCodes.ResourceAlreadyExists, message);
 }
 
 /// <summary>MLflow's error codes (the <c>error_code</c> field of its REST errors) and their HTTP statuses.</summary>

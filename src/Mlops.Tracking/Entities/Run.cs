@@ -6,12 +6,16 @@ public readonly record struct Param(string Key, string Value);
 /// <summary>A tag of a run or experiment: a key/value that may be overwritten.</summary>
 public readonly record struct RunTag(string Key, string Value);
 
-/// <summary>One value of a metric: a run keeps every value it logged (the history); search uses the latest.</summary>
+/// <summary>
+/// One value of a metric (MLflow's <c>Metric</c> entity, with the same JSON fields <c>key</c>, <c>value</c>,
+/// <c>timestamp</c>, <c>step</c>): a run keeps every value it logged (the history); search uses the latest. Named for
+/// the run it belongs to, beside <see cref="RunTag"/>, so a file using Mlops.Training's <c>Metric</c> needs no alias.
+/// </summary>
 /// <param name="Key">The metric's name.</param>
 /// <param name="Value">The value (NaN and infinities are allowed).</param>
 /// <param name="Timestamp">Milliseconds since the Unix epoch.</param>
 /// <param name="Step">The training step (0 if not given).</param>
-public readonly record struct Metric(string Key, double Value, long Timestamp, long Step);
+public readonly record struct RunMetric(string Key, double Value, long Timestamp, long Step);
 
 /// <summary>The metadata of a run.</summary>
 /// <param name="RunId">The run's id (32 lowercase hex characters, as MLflow makes them).</param>
@@ -39,7 +43,7 @@ public sealed record RunInfo(
 /// <param name="Params">The params.</param>
 /// <param name="Tags">The tags.</param>
 public sealed record RunData(
-    IReadOnlyList<Metric> Metrics,
+    IReadOnlyList<RunMetric> Metrics,
     IReadOnlyDictionary<string, string> Params,
     IReadOnlyDictionary<string, string> Tags)
 {

@@ -70,9 +70,9 @@ internal static class TrackingValidation
         }
     }
 
-    public static void ValidateMetric(Metric metric) => ValidateKey("metric", metric.Key);
+    public static void ValidateMetric(RunMetric metric) => ValidateKey("metric", metric.Key);
 
-    public static void ValidateBatch(IReadOnlyList<Metric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags)
+    public static void ValidateBatch(IReadOnlyList<RunMetric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags)
     {
         if (metrics.Count > TrackingLimits.MaxMetricsPerBatch)
         {

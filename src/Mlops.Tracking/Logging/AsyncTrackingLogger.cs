@@ -41,7 +41,7 @@ public sealed class AsyncTrackingLogger : IAsyncDisposable, IDisposable
 
     /// <summary>Queues one metric value (timestamp now if null, step 0 if null).</summary>
     public void LogMetric(string runId, string key, double value, long? step = null, long? timestamp = null) =>
-        Enqueue(new Entry(runId, Metric: new Metric(key, value, timestamp ?? _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), step ?? 0)));
+        Enqueue(new Entry(runId, Metric: new RunMetric(key, value, timestamp ?? _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), step ?? 0)));
 
     /// <summary>Queues a param (checked for immutability when it is sent).</summary>
     public void LogParam(string runId, string key, object? value) =>
@@ -200,11 +200,11 @@ public sealed class AsyncTrackingLogger : IAsyncDisposable, IDisposable
         pending.Clear();
     }
 
-    private sealed record Entry(string? RunId, Metric? Metric = null, Param? Param = null, RunTag? Tag = null, TaskCompletionSource? Flushed = null);
+    private sealed record Entry(string? RunId, RunMetric? Metric = null, Param? Param = null, RunTag? Tag = null, TaskCompletionSource? Flushed = null);
 
     private sealed class Pending
     {
-        public List<Metric> Metrics { get; } = [];
+        public List<RunMetric> Metrics { get; } = [];
 
         public List<Param> Params { get; } = [];
 

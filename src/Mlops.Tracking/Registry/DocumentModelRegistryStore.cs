@@ -5,21 +5,32 @@ namespace Mlops.Tracking.Registry;
 
 /// <summary>
 /// The model registry's semantics (MLflow's), written once over <see cref="IRegistryDocuments"/>; the SQLite store and
-/// the in-memory fake differ only in how documents are kept and transactions taken.
+/// the in-memory store of Mlops.Testing differ only in how documents are kept and transactions taken, so they cannot
+/// drift. Every operation validates its arguments (throwing <see cref="MlflowException"/> with MLflow's codes) and
+/// completes synchronously: a store's primitives are local (a SQLite file, memory).
 /// </summary>
 public abstract class DocumentModelRegistryStore : IModelRegistryStore
 {
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates the store with a clock for timestamps.</summary>
-    private protected DocumentModelRegistryStore(TimeProvider? timeProvider)
+    /// <param name="timeProvider">The clock; the system clock if null.</param>
+    protected DocumentModelRegistryStore(TimeProvider? timeProvider)
     {
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
-    private protected abstract T Read<T>(Func<IRegistryDocuments, T> action);
+    /// <summary>Runs <paramref name="action"/> over the documents as one consistent read.</summary>
+    /// <typeparam name="T">What the action returns.</typeparam>
+    /// <param name="action">The read.</param>
+    /// <returns>What the action returned.</returns>
+    protected abstract T Read<T>(Func<IRegistryDocuments, T> action);
 
-    private protected abstract T Write<T>(Func<IRegistryDocuments, T> action);
+    /// <summary>Runs <paramref name="action"/> over the documents as one transaction: all of its changes are kept, or none if it throws.</summary>
+    /// <typeparam name="T">What the action returns.</typeparam>
+    /// <param name="action">The read and writes.</param>
+    /// <returns>What the action returned.</returns>
+    protected abstract T Write<T>(Func<IRegistryDocuments, T> action);
 
     private long Now() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 

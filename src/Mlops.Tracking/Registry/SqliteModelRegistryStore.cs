@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Mlops.Data;
 using Mlops.Tracking.Stores;
 
 namespace Mlops.Tracking.Registry;
@@ -18,24 +19,19 @@ public sealed class SqliteModelRegistryStore : DocumentModelRegistryStore, IDisp
     /// <summary>Opens (creating if needed) the registry in a database.</summary>
     /// <param name="databaseUri">A <c>sqlite:///path.db</c> URI or file path.</param>
     /// <param name="timeProvider">The clock for timestamps.</param>
-    public SqliteModelRegistryStore(string databaseUri, TimeProvider? timeProvider = null)
+    /// <param name="durability">How much a committed write survives; a crash of the process by default.</param>
+    /// <param name="busyTimeout">How long a write waits for another process's lock; <see cref="SqliteTrackingStore.BusyTimeout"/> if null.</param>
+    public SqliteModelRegistryStore(string databaseUri, TimeProvider? timeProvider = null, SqliteDurability durability = SqliteDurability.ProcessCrash, TimeSpan? busyTimeout = null)
         : base(timeProvider)
     {
-        var path = SqliteStoreUri.ToPath(databaseUri);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Pooling = false,
-            DefaultTimeout = (int)SqliteTrackingStore.BusyTimeout.TotalSeconds,
-        }.ToString());
-        _connection.Open();
+        _connection = SqliteDatabase.Open(SqliteStoreUri.ToPath(databaseUri), busyTimeout ?? SqliteTrackingStore.BusyTimeout, durability);
         using var setup = _connection.CreateCommand();
-        setup.CommandText =
-            $"PRAGMA busy_timeout = {(int)SqliteTrackingStore.BusyTimeout.TotalMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
-            "CREATE TABLE IF NOT EXISTS registered_model_documents (name TEXT PRIMARY KEY, document TEXT NOT NULL) WITHOUT ROWID;";
+        setup.CommandText = "CREATE TABLE IF NOT EXISTS registered_model_documents (name TEXT PRIMARY KEY, document TEXT NOT NULL) WITHOUT ROWID;";
         setup.ExecuteNonQuery();
     }
+
+    /// <summary>The store's connection (for tests of how it was opened).</summary>
+    internal SqliteConnection Connection => _connection;
 
     /// <inheritdoc/>
     public void Dispose()
@@ -50,7 +46,8 @@ public sealed class SqliteModelRegistryStore : DocumentModelRegistryStore, IDisp
         }
     }
 
-    private protected override T Read<T>(Func<IRegistryDocuments, T> action)
+    /// <inheritdoc/>
+    protected override T Read<T>(Func<IRegistryDocuments, T> action)
     {
         lock (_lock)
         {
@@ -59,12 +56,13 @@ public sealed class SqliteModelRegistryStore : DocumentModelRegistryStore, IDisp
         }
     }
 
-    private protected override T Write<T>(Func<IRegistryDocuments, T> action)
+    /// <inheritdoc/>
+    protected override T Write<T>(Func<IRegistryDocuments, T> action)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var transaction = SqliteDatabase.BeginWrite(_connection);
             var result = action(new Documents(_connection));
             transaction.Commit();
             return result;

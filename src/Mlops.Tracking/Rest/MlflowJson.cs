@@ -87,7 +87,7 @@ internal static class MlflowJson
                 ReadTags(data?["tags"])));
     }
 
-    public static JsonObject Metric(Metric m) => new()
+    public static JsonObject Metric(RunMetric m) => new()
     {
         ["key"] = m.Key,
         ["value"] = Double(m.Value),
@@ -95,8 +95,8 @@ internal static class MlflowJson
         ["step"] = m.Step,
     };
 
-    public static List<Metric> ReadMetrics(JsonNode? node) =>
-        node?.AsArray().Select(m => new Metric(Str(m!, "key") ?? "", ReadDouble(m!["value"]), Long(m!, "timestamp") ?? 0, Long(m!, "step") ?? 0)).ToList() ?? [];
+    public static List<RunMetric> ReadMetrics(JsonNode? node) =>
+        node?.AsArray().Select(m => new RunMetric(Str(m!, "key") ?? "", ReadDouble(m!["value"]), Long(m!, "timestamp") ?? 0, Long(m!, "step") ?? 0)).ToList() ?? [];
 
     public static JsonArray Tags(IEnumerable<KeyValuePair<string, string>> pairs) =>
         new(pairs.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (JsonNode)new JsonObject { ["key"] = p.Key, ["value"] = p.Value }).ToArray());

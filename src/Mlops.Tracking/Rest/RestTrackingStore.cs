@@ -174,7 +174,7 @@ public sealed class RestTrackingStore : ITrackingStore, IDisposable
         _client.PostAsync("runs/restore", new JsonObject { ["run_id"] = runId }, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task LogBatchAsync(string runId, IReadOnlyList<Metric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default)
+    public async Task LogBatchAsync(string runId, IReadOnlyList<RunMetric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default)
     {
         // Split at MLflow's limits, so a caller may pass any number and MLflow's server accepts each request.
         foreach (var (m, p, t) in BatchSplitter.Split(metrics ?? [], parameters ?? [], tags ?? []))
@@ -195,9 +195,9 @@ public sealed class RestTrackingStore : ITrackingStore, IDisposable
         _client.PostAsync("runs/delete-tag", new JsonObject { ["run_id"] = runId, ["key"] = key }, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<Metric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RunMetric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default)
     {
-        var metrics = new List<Metric>();
+        var metrics = new List<RunMetric>();
         string? token = null;
         do
         {

@@ -54,13 +54,13 @@ public interface ITrackingStore
 
     /// <summary>Logs metrics, params and tags atomically, within MLflow's batch limits.</summary>
     /// <exception cref="MlflowException">A limit is exceeded, a key is invalid, or a param would change (INVALID_PARAMETER_VALUE).</exception>
-    Task LogBatchAsync(string runId, IReadOnlyList<Metric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default);
+    Task LogBatchAsync(string runId, IReadOnlyList<RunMetric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a tag of a run.</summary>
     Task DeleteTagAsync(string runId, string key, CancellationToken cancellationToken = default);
 
     /// <summary>Every value a run logged for a metric, by step then timestamp.</summary>
-    Task<IReadOnlyList<Metric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<RunMetric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default);
 
     /// <summary>Searches runs with MLflow's filter grammar and order_by keys.</summary>
     Task<PagedList<Run>> SearchRunsAsync(IReadOnlyList<string> experimentIds, string? filter = null, ViewType viewType = ViewType.ActiveOnly, int maxResults = TrackingLimits.DefaultSearchRunsResults, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default);

@@ -4,7 +4,7 @@ using Mlops.Tracking.Search;
 
 namespace Mlops.Tracking.Stores;
 
-public sealed partial class SqliteTrackingStore
+public partial class SqliteTrackingStore
 {
     /// <inheritdoc/>
     public Task<string> CreateExperimentAsync(string name, string? artifactLocation = null, IReadOnlyList<RunTag>? tags = null, CancellationToken cancellationToken = default)

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Mlops.Tracking.Stores;
 
-public sealed partial class SqliteTrackingStore
+public partial class SqliteTrackingStore
 {
     private const string RunColumns = "run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage";
 
@@ -98,7 +98,7 @@ public sealed partial class SqliteTrackingStore
     public Task RestoreRunAsync(string runId, CancellationToken cancellationToken = default) => SetRunStage(runId, deleted: false);
 
     /// <inheritdoc/>
-    public Task LogBatchAsync(string runId, IReadOnlyList<Metric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default)
+    public Task LogBatchAsync(string runId, IReadOnlyList<RunMetric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default)
     {
         TrackingValidation.ValidateRunId(runId);
         metrics ??= [];
@@ -135,19 +135,19 @@ public sealed partial class SqliteTrackingStore
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<Metric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<RunMetric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default)
     {
         TrackingValidation.ValidateRunId(runId);
-        IReadOnlyList<Metric> history = Read(() =>
+        IReadOnlyList<RunMetric> history = Read(() =>
         {
             RequireRun(runId);
             using var command = With(With(Command(
                 "SELECT value, is_nan, timestamp, step FROM metrics WHERE run_uuid = @id AND key = @key ORDER BY step, timestamp, is_nan, value"), "@id", runId), "@key", metricKey);
             using var reader = command.ExecuteReader();
-            var list = new List<Metric>();
+            var list = new List<RunMetric>();
             while (reader.Read())
             {
-                list.Add(new Metric(metricKey, ReadValue(reader, 0, 1), reader.GetInt64(2), reader.GetInt64(3)));
+                list.Add(new RunMetric(metricKey, ReadValue(reader, 0, 1), reader.GetInt64(2), reader.GetInt64(3)));
             }
 
             return list;
@@ -203,7 +203,7 @@ public sealed partial class SqliteTrackingStore
         }
     }
 
-    private void WriteMetrics(string runId, IReadOnlyList<Metric> metrics)
+    private void WriteMetrics(string runId, IReadOnlyList<RunMetric> metrics)
     {
         if (metrics.Count == 0)
         {
@@ -235,7 +235,7 @@ public sealed partial class SqliteTrackingStore
 
         // Latest values: pick the newest of the batch per key in memory, then one upsert per key. The newest is the
         // highest step, then the latest timestamp, then the largest value (MLflow's rule); NaN loses ties.
-        var newest = new Dictionary<string, Metric>(StringComparer.Ordinal);
+        var newest = new Dictionary<string, RunMetric>(StringComparer.Ordinal);
         foreach (var metric in metrics)
         {
             if (!newest.TryGetValue(metric.Key, out var current) || IsNewer(metric, current))
@@ -266,7 +266,7 @@ public sealed partial class SqliteTrackingStore
         }
     }
 
-    private static bool IsNewer(Metric candidate, Metric current)
+    private static bool IsNewer(RunMetric candidate, RunMetric current)
     {
         if (candidate.Step != current.Step)
         {
@@ -361,7 +361,7 @@ public sealed partial class SqliteTrackingStore
 
         var parameters = infos.Keys.ToDictionary(k => k, _ => new Dictionary<string, string>(StringComparer.Ordinal), StringComparer.Ordinal);
         var tags = infos.Keys.ToDictionary(k => k, _ => new Dictionary<string, string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        var metrics = infos.Keys.ToDictionary(k => k, _ => new List<Metric>(), StringComparer.Ordinal);
+        var metrics = infos.Keys.ToDictionary(k => k, _ => new List<RunMetric>(), StringComparer.Ordinal);
         ReadPairs(Make("SELECT run_uuid, key, value FROM params WHERE run_uuid IN ({ids})"), parameters);
         ReadPairs(Make("SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ({ids})"), tags);
         using (var command = Make("SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid IN ({ids}) ORDER BY run_uuid, key"))
@@ -369,7 +369,7 @@ public sealed partial class SqliteTrackingStore
         {
             while (reader.Read())
             {
-                metrics[reader.GetString(0)].Add(new Metric(reader.GetString(1), ReadValue(reader, 2, 3), reader.GetInt64(4), reader.GetInt64(5)));
+                metrics[reader.GetString(0)].Add(new RunMetric(reader.GetString(1), ReadValue(reader, 2, 3), reader.GetInt64(4), reader.GetInt64(5)));
             }
         }
 

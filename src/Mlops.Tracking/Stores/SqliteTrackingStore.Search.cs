@@ -5,7 +5,7 @@ using Mlops.Tracking.Search;
 
 namespace Mlops.Tracking.Stores;
 
-public sealed partial class SqliteTrackingStore
+public partial class SqliteTrackingStore
 {
     /// <inheritdoc/>
     public Task<PagedList<Run>> SearchRunsAsync(IReadOnlyList<string> experimentIds, string? filter = null, ViewType viewType = ViewType.ActiveOnly, int maxResults = TrackingLimits.DefaultSearchRunsResults, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default)

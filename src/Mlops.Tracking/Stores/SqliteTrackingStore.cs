@@ -1,21 +1,26 @@
 using Microsoft.Data.Sqlite;
+using Mlops.Data;
 
 namespace Mlops.Tracking.Stores;
 
 /// <summary>
-/// The embedded tracking store: one SQLite file in WAL mode, every write in an immediate transaction, so several
-/// processes (the workers of a training job) may log to it at once and a write that returned survives a crash of
-/// the process. Artifacts go under <see cref="DefaultArtifactRoot"/> (a folder or a <c>wasbs://</c> URI).
+/// The embedded tracking store: one SQLite file in WAL mode (opened by <see cref="SqliteDatabase"/>), every write in an
+/// immediate transaction, so several processes (the workers of a training job) may log to it at once and a write that
+/// returned survives a crash of the process. Artifacts go under <see cref="DefaultArtifactRoot"/> (a folder or a
+/// <c>wasbs://</c> URI). It holds MLflow's semantics (validation, param immutability, the latest-metric rule, search,
+/// ordering, page tokens) once: Mlops.Testing's in-memory store is this class over an in-memory database.
 /// </summary>
 /// <remarks>
 /// One connection per store instance, used under a lock: SQLite serialises writers anyway, and reusing one connection
 /// and its prepared statements is what makes batched logging fast. Waiting for another process's write lock is bounded
-/// by <see cref="BusyTimeout"/>.
+/// by <see cref="BusyTimeout"/>. The async methods do the work synchronously on the caller's thread and return a
+/// completed task: SQLite is an in-process library (Microsoft.Data.Sqlite's own async methods complete synchronously
+/// too), so that is the store's real implementation, not a wrapper over a thread.
 /// </remarks>
-public sealed partial class SqliteTrackingStore : ITrackingStore, IDisposable
+public partial class SqliteTrackingStore : ITrackingStore, IDisposable
 {
-    /// <summary>How long a write waits for another process's lock before failing.</summary>
-    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>How long a write waits for another process's lock before failing, unless the constructor is given another: 60 seconds.</summary>
+    public static readonly TimeSpan BusyTimeout = SqliteDatabase.DefaultBusyTimeout;
 
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
@@ -26,30 +31,31 @@ public sealed partial class SqliteTrackingStore : ITrackingStore, IDisposable
     /// <param name="databaseUri">A <c>sqlite:///path.db</c> URI or a plain file path.</param>
     /// <param name="defaultArtifactRoot">Where new experiments put artifacts; a <c>mlruns</c> folder beside the database if null.</param>
     /// <param name="timeProvider">The clock for creation and update times.</param>
-    public SqliteTrackingStore(string databaseUri, string? defaultArtifactRoot = null, TimeProvider? timeProvider = null)
+    /// <param name="durability">How much a committed write survives; a crash of the process by default.</param>
+    /// <param name="busyTimeout">How long a write waits for another process's lock; <see cref="BusyTimeout"/> if null.</param>
+    public SqliteTrackingStore(string databaseUri, string? defaultArtifactRoot = null, TimeProvider? timeProvider = null, SqliteDurability durability = SqliteDurability.ProcessCrash, TimeSpan? busyTimeout = null)
+        : this(OpenFile(databaseUri, busyTimeout ?? BusyTimeout, durability, out var path), path, defaultArtifactRoot ?? Path.Combine(Path.GetDirectoryName(path)!, "mlruns"), timeProvider)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(databaseUri);
-        DatabasePath = SqliteStoreUri.ToPath(databaseUri);
-        var folder = Path.GetDirectoryName(DatabasePath)!;
-        Directory.CreateDirectory(folder);
-        DefaultArtifactRoot = (defaultArtifactRoot ?? Path.Combine(folder, "mlruns")).TrimEnd('/', '\\');
+    }
+
+    /// <summary>
+    /// Creates the store over an open connection (which it then owns), creating the schema if missing: how
+    /// Mlops.Testing's <c>InMemoryTrackingStore</c> runs this store's SQL over an in-memory database
+    /// (<see cref="SqliteDatabase.OpenInMemory"/>), so the two have one implementation of MLflow's semantics.
+    /// </summary>
+    /// <param name="connection">An open connection from <see cref="SqliteDatabase"/>.</param>
+    /// <param name="databasePath">What <see cref="DatabasePath"/> reports (<c>:memory:</c> for an in-memory database).</param>
+    /// <param name="defaultArtifactRoot">Where new experiments put artifacts.</param>
+    /// <param name="timeProvider">The clock for creation and update times.</param>
+    protected SqliteTrackingStore(SqliteConnection connection, string databasePath, string defaultArtifactRoot, TimeProvider? timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(defaultArtifactRoot);
+        _connection = connection;
+        DatabasePath = databasePath;
+        DefaultArtifactRoot = defaultArtifactRoot.TrimEnd('/', '\\');
         _timeProvider = timeProvider ?? TimeProvider.System;
-
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
-        };
-        _connection = new SqliteConnection(builder.ToString());
-        _connection.Open();
-        Execute($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
-        Execute("PRAGMA journal_mode = WAL;");
-
-        // NORMAL in WAL mode: a committed transaction survives a crash of the process (kill -9); only an OS crash or
-        // power loss may lose the last ones. FULL would fsync every commit.
-        Execute("PRAGMA synchronous = NORMAL;");
 
         // Foreign keys stay unenforced (SQLite's default): every write checks its run in code first, and enforcing them
         // would add a parent lookup to each of the thousands of rows of a batch.
@@ -66,6 +72,9 @@ public sealed partial class SqliteTrackingStore : ITrackingStore, IDisposable
         });
     }
 
+    /// <summary>The store's connection (for tests of how it was opened).</summary>
+    internal SqliteConnection Connection => _connection;
+
     /// <summary>The database file.</summary>
     public string DatabasePath { get; }
 
@@ -75,6 +84,19 @@ public sealed partial class SqliteTrackingStore : ITrackingStore, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Closes the connection.</summary>
+    /// <param name="disposing">True from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             if (!_disposed)
@@ -83,6 +105,13 @@ public sealed partial class SqliteTrackingStore : ITrackingStore, IDisposable
                 _connection.Dispose();
             }
         }
+    }
+
+    private static SqliteConnection OpenFile(string databaseUri, TimeSpan busyTimeout, SqliteDurability durability, out string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databaseUri);
+        path = SqliteStoreUri.ToPath(databaseUri);
+        return SqliteDatabase.Open(path, busyTimeout, durability);
     }
 
     private long NowMs() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
@@ -103,7 +132,7 @@ public sealed partial class SqliteTrackingStore : ITrackingStore, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
 
             // Immediate: take the write lock at BEGIN, so two processes never deadlock upgrading read locks.
-            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var transaction = SqliteDatabase.BeginWrite(_connection);
             var result = action();
             transaction.Commit();
             return result;

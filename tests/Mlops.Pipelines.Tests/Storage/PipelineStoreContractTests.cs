@@ -139,6 +139,23 @@ public sealed class SqlitePipelineStoreContractTests : PipelineStoreContractTest
 
     protected override IPipelineStore Store => _store;
 
+    [Fact]
+    public void Opens_through_the_one_sqlite_opener_with_wal_the_busy_timeout_and_durability()
+    {
+        Assert.Equal("wal", Mlops.Data.SqliteDatabase.JournalMode(_store.Connection));
+        Assert.Equal(new SqlitePipelineStoreOptions().BusyTimeout, Mlops.Data.SqliteDatabase.BusyTimeout(_store.Connection));
+        Assert.Equal(Mlops.Data.SqliteDurability.ProcessCrash, Mlops.Data.SqliteDatabase.Durability(_store.Connection));
+        using var durable = new SqlitePipelineStore(new SqlitePipelineStoreOptions
+        {
+            Path = _folder.File("durable.db"),
+            Durability = Mlops.Data.SqliteDurability.PowerLoss,
+            BusyTimeout = TimeSpan.FromSeconds(5),
+        });
+        Assert.Equal("wal", Mlops.Data.SqliteDatabase.JournalMode(durable.Connection));
+        Assert.Equal(TimeSpan.FromSeconds(5), Mlops.Data.SqliteDatabase.BusyTimeout(durable.Connection));
+        Assert.Equal(Mlops.Data.SqliteDurability.PowerLoss, Mlops.Data.SqliteDatabase.Durability(durable.Connection));
+    }
+
     public override void Dispose()
     {
         _store.Dispose();

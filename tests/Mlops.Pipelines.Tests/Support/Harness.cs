@@ -8,9 +8,12 @@ public sealed class Harness : IDisposable
 {
     public static readonly DateTimeOffset Epoch = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    private readonly bool _ownsStore;
+
     public Harness(ExecutorOptions? options = null, IPipelineStore? store = null)
     {
         Clock = new FakeTimeProvider(Epoch);
+        _ownsStore = store is null;
         Store = store ?? new InMemoryPipelineStore();
         Executor = new PipelineExecutor(Store, options, Clock);
     }
@@ -48,6 +51,10 @@ public sealed class Harness : IDisposable
     public void Dispose()
     {
         Executor.Dispose();
-        (Store as IDisposable)?.Dispose();
+        if (_ownsStore)
+        {
+            // A store passed in outlives the harness (tests reopen it in a second harness, as after a crash).
+            (Store as IDisposable)?.Dispose();
+        }
     }
 }

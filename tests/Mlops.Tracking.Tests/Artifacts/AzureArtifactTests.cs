@@ -74,7 +74,7 @@ public sealed class AzureArtifactTests : IDisposable
         var data = context.Data.LoadFromEnumerable(rows);
         var model = context.BinaryClassification.Trainers.SdcaLogisticRegression(maximumNumberOfIterations: 20).Fit(data);
         run.LogModel(new MLNetModel(model, data.Schema), "model", registeredModelName: "azure-model");
-        tracking.Registry!.SetRegisteredModelAlias("azure-model", "champion", "1");
+        tracking.Registry.SetRegisteredModelAlias("azure-model", "champion", "1");
         Assert.Contains(container.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"mlruns/0/{run.RunId}/artifacts/model/", default).Select(b => b.Name), n => n.EndsWith("/MLmodel", StringComparison.Ordinal));
 
         using var loaded = tracking.LoadModel("models:/azure-model@champion");

@@ -59,17 +59,71 @@ public sealed class TrackingClientTests : IDisposable
     }
 
     [Fact]
-    public void An_exception_leaving_the_using_block_ends_the_run_failed()
+    public async Task Dispose_and_DisposeAsync_both_end_the_run_finished_unless_it_was_failed_explicitly()
     {
-        string? runId = null;
+        // A dispose cannot see an exception, so both disposes end the run FINISHED: failure is said with Fail/FailAsync.
+        string? syncId = null;
         Assert.Throws<InvalidOperationException>((Action)(() =>
         {
-            using var run = _tracking.StartRun("boom");
-            runId = run.RunId;
+            using var run = _tracking.StartRun("sync");
+            syncId = run.RunId;
             throw new InvalidOperationException("training diverged");
         }));
+        Assert.Equal(RunStatus.Finished, _tracking.GetRun(syncId!).Info.Status);
 
-        Assert.Equal(RunStatus.Failed, _tracking.GetRun(runId!).Info.Status);
+        string? asyncId = null;
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using var run = await _tracking.StartRunAsync("async");
+            asyncId = run.RunId;
+            throw new InvalidOperationException("training diverged");
+        });
+        Assert.Equal(RunStatus.Finished, (await _tracking.GetRunAsync(asyncId!)).Info.Status);
+
+        string failedSync;
+        using (var run = _tracking.StartRun("failed-sync"))
+        {
+            failedSync = run.RunId;
+            try
+            {
+                throw new InvalidOperationException("x");
+            }
+            catch (InvalidOperationException)
+            {
+                run.Fail();
+            }
+        }
+
+        Assert.Equal(RunStatus.Failed, _tracking.GetRun(failedSync).Info.Status);
+
+        string failedAsync;
+        await using (var run = await _tracking.StartRunAsync("failed-async"))
+        {
+            failedAsync = run.RunId;
+            await run.FailAsync();
+            Assert.True(run.IsEnded);
+        }
+
+        Assert.Equal(RunStatus.Failed, (await _tracking.GetRunAsync(failedAsync)).Info.Status);
+    }
+
+    [Fact]
+    public void Run_ends_failed_on_exception_and_finished_otherwise()
+    {
+        string? failedId = null;
+        Assert.Throws<InvalidOperationException>(() => _tracking.Run<int>("a", run =>
+        {
+            failedId = run.RunId;
+            throw new InvalidOperationException("x");
+        }));
+        Assert.Equal(RunStatus.Failed, _tracking.GetRun(failedId!).Info.Status);
+
+        var okId = _tracking.Run("b", run =>
+        {
+            run.LogMetric("m", 1);
+            return run.RunId;
+        });
+        Assert.Equal(RunStatus.Finished, _tracking.GetRun(okId).Info.Status);
     }
 
     [Fact]
@@ -120,7 +174,7 @@ public sealed class TrackingClientTests : IDisposable
     public void Log_batch_splits_any_size_within_limits()
     {
         using var run = _tracking.StartRun();
-        var metrics = Enumerable.Range(0, 2500).Select(i => new Metric("m", i, i, i)).ToList();
+        var metrics = Enumerable.Range(0, 2500).Select(i => new RunMetric("m", i, i, i)).ToList();
         var parameters = Enumerable.Range(0, 250).Select(i => new Param("p" + i, "v" + i)).ToList();
         var tags = Enumerable.Range(0, 130).Select(i => new RunTag("t" + i, "v")).ToList();
         run.LogBatch(metrics, parameters, tags);
@@ -139,6 +193,49 @@ public sealed class TrackingClientTests : IDisposable
         run.LogParam("lr", 0.1);
         var error = Assert.Throws<MlflowException>(() => run.LogParam("lr", 0.2));
         Assert.Equal(MlflowErrorCodes.InvalidParameterValue, error.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Search_runs_takes_its_parameters_in_the_order_of_the_store()
+    {
+        using (var run = _tracking.StartRun("a"))
+        {
+            run.LogMetric("acc", 0.5);
+        }
+
+        using (var run = _tracking.StartRun("b"))
+        {
+            run.LogMetric("acc", 0.9);
+        }
+
+        var viaClient = _tracking.SearchRuns(["0"], "metrics.acc > 0", ViewType.ActiveOnly, 1, ["metrics.acc DESC"]);
+        var viaStore = await _tracking.Store.SearchRunsAsync(["0"], "metrics.acc > 0", ViewType.ActiveOnly, 1, ["metrics.acc DESC"]);
+        Assert.Equal("b", viaClient[0].Info.RunName);
+        Assert.Equal(viaStore.Select(r => r.Info.RunId), viaClient.Select(r => r.Info.RunId));
+        Assert.Equal(viaStore.NextPageToken, viaClient.NextPageToken);
+    }
+
+    [Fact]
+    public void Registry_is_non_null_with_a_registry_store_and_a_clear_error_without_one()
+    {
+        Assert.True(_tracking.HasRegistry);
+        Assert.Same(_tracking.Registry, _tracking.Registry);
+        using var bare = new TrackingClient(new Mlops.Testing.Tracking.InMemoryTrackingStore());
+        Assert.False(bare.HasRegistry);
+        var error = Assert.Throws<InvalidOperationException>(() => bare.Registry);
+        Assert.Contains("no model registry", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Experiment_names_taken_are_resource_already_exists_in_every_store()
+    {
+        _tracking.CreateExperiment("taken");
+        Assert.Equal(MlflowErrorCodes.ResourceAlreadyExists, Assert.Throws<MlflowException>(() => _tracking.CreateExperiment("taken")).ErrorCode);
+        using var memory = new TrackingClient(new Mlops.Testing.Tracking.InMemoryTrackingStore(), new Mlops.Testing.Tracking.InMemoryModelRegistryStore());
+        memory.CreateExperiment("taken");
+        Assert.Equal(MlflowErrorCodes.ResourceAlreadyExists, Assert.Throws<MlflowException>(() => memory.CreateExperiment("taken")).ErrorCode);
+        memory.Registry.CreateRegisteredModel("m");
+        Assert.Equal(MlflowErrorCodes.ResourceAlreadyExists, Assert.Throws<MlflowException>(() => memory.Registry.CreateRegisteredModel("m")).ErrorCode);
     }
 
     [Fact]

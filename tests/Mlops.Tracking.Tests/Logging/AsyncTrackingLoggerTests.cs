@@ -11,7 +11,7 @@ public class AsyncTrackingLoggerTests
     {
         public int Batches;
 
-        public override Task LogBatchAsync(string runId, IReadOnlyList<Metric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default)
+        public override Task LogBatchAsync(string runId, IReadOnlyList<RunMetric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref Batches);
             Assert.True((metrics?.Count ?? 0) <= 1000 && (parameters?.Count ?? 0) <= 100 && (tags?.Count ?? 0) <= 100);
@@ -116,11 +116,11 @@ public abstract class DelegatingStore(ITrackingStore inner) : ITrackingStore
 
     public Task RestoreRunAsync(string runId, CancellationToken cancellationToken = default) => inner.RestoreRunAsync(runId, cancellationToken);
 
-    public virtual Task LogBatchAsync(string runId, IReadOnlyList<Metric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default) => inner.LogBatchAsync(runId, metrics, parameters, tags, cancellationToken);
+    public virtual Task LogBatchAsync(string runId, IReadOnlyList<RunMetric>? metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default) => inner.LogBatchAsync(runId, metrics, parameters, tags, cancellationToken);
 
     public Task DeleteTagAsync(string runId, string key, CancellationToken cancellationToken = default) => inner.DeleteTagAsync(runId, key, cancellationToken);
 
-    public Task<IReadOnlyList<Metric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default) => inner.GetMetricHistoryAsync(runId, metricKey, cancellationToken);
+    public Task<IReadOnlyList<RunMetric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default) => inner.GetMetricHistoryAsync(runId, metricKey, cancellationToken);
 
     public Task<PagedList<Run>> SearchRunsAsync(IReadOnlyList<string> experimentIds, string? filter = null, ViewType viewType = ViewType.ActiveOnly, int maxResults = 1000, IReadOnlyList<string>? orderBy = null, string? pageToken = null, CancellationToken cancellationToken = default) => inner.SearchRunsAsync(experimentIds, filter, viewType, maxResults, orderBy, pageToken, cancellationToken);
 }

@@ -55,8 +55,8 @@ public sealed class ModelFlavorTests : IDisposable
             Assert.Contains("\"mlnet\"", tracking.GetRun(run.RunId).Data.Tags[MlflowTags.LoggedModels], StringComparison.Ordinal);
         }
 
-        Assert.Equal("1", logged.RegisteredVersion!.Version);
-        tracking.Registry!.SetRegisteredModelAlias("recsys", "champion", "1");
+        Assert.Equal("1", logged.RegisteredVersion.Version);
+        tracking.Registry.SetRegisteredModelAlias("recsys", "champion", "1");
         Assert.Contains(tracking.ListArtifacts(logged.Manifest.RunId!, "model"), a => a.Path == "model/MLmodel");
 
         using var loaded = tracking.LoadModel("models:/recsys@champion");

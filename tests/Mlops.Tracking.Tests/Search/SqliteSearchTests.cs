@@ -39,7 +39,7 @@ public abstract class SearchContractTests : IDisposable
         _folder.Dispose();
     }
 
-    private async Task<string> Run(string name, long start, Metric[]? metrics = null, Param[]? parameters = null, RunTag[]? tags = null)
+    private async Task<string> Run(string name, long start, RunMetric[]? metrics = null, Param[]? parameters = null, RunTag[]? tags = null)
     {
         var id = (await _store.CreateRunAsync(_experiment, "user-" + name, start, name, null)).Info.RunId;
         await _store.LogBatchAsync(id, metrics, parameters, tags);
@@ -53,8 +53,8 @@ public abstract class SearchContractTests : IDisposable
     public async Task Metric_filters_use_the_latest_value()
     {
         // a: 0.9 at step 1, then 0.1 at step 2 → latest 0.1. b: 0.1 then 0.9 → latest 0.9.
-        await Run("a", 1, [new Metric("acc", 0.9, 10, 1), new Metric("acc", 0.1, 5, 2)]);
-        await Run("b", 2, [new Metric("acc", 0.1, 10, 1), new Metric("acc", 0.9, 5, 2)]);
+        await Run("a", 1, [new RunMetric("acc", 0.9, 10, 1), new RunMetric("acc", 0.1, 5, 2)]);
+        await Run("b", 2, [new RunMetric("acc", 0.1, 10, 1), new RunMetric("acc", 0.9, 5, 2)]);
         Assert.Equal(["b"], await Names("metrics.acc > 0.5"));
         Assert.Equal(["a"], await Names("metrics.acc < 0.5"));
         Assert.Equal(["a"], await Names("metrics.acc = 0.1"));
@@ -65,8 +65,8 @@ public abstract class SearchContractTests : IDisposable
     [Fact]
     public async Task Not_equal_and_missing_keys_exclude_runs_without_the_key()
     {
-        await Run("has1", 3, [new Metric("m", 1, 1, 0)], [new Param("p", "x")], [new RunTag("t", "x")]);
-        await Run("has2", 2, [new Metric("m", 2, 1, 0)], [new Param("p", "y")], [new RunTag("t", "y")]);
+        await Run("has1", 3, [new RunMetric("m", 1, 1, 0)], [new Param("p", "x")], [new RunTag("t", "x")]);
+        await Run("has2", 2, [new RunMetric("m", 2, 1, 0)], [new Param("p", "y")], [new RunTag("t", "y")]);
         await Run("none", 1);
         Assert.Equal(["has2"], await Names("metrics.m != 1"));
         Assert.Equal(["has2"], await Names("params.p != 'x'"));
@@ -115,12 +115,12 @@ public abstract class SearchContractTests : IDisposable
     [Fact]
     public async Task Order_by_puts_nan_then_missing_last_in_both_directions_and_breaks_ties()
     {
-        await Run("low", 1, [new Metric("m", 1, 1, 0)]);
-        await Run("high", 2, [new Metric("m", 5, 1, 0)]);
-        await Run("nan", 3, [new Metric("m", double.NaN, 1, 0)]);
+        await Run("low", 1, [new RunMetric("m", 1, 1, 0)]);
+        await Run("high", 2, [new RunMetric("m", 5, 1, 0)]);
+        await Run("nan", 3, [new RunMetric("m", double.NaN, 1, 0)]);
         await Run("missing", 4);
-        await Run("tieOld", 5, [new Metric("m", 3, 1, 0)]);
-        await Run("tieNew", 6, [new Metric("m", 3, 1, 0)]);
+        await Run("tieOld", 5, [new RunMetric("m", 3, 1, 0)]);
+        await Run("tieNew", 6, [new RunMetric("m", 3, 1, 0)]);
         Assert.Equal(["low", "tieNew", "tieOld", "high", "nan", "missing"], await Names(null, "metrics.m ASC"));
         Assert.Equal(["high", "tieNew", "tieOld", "low", "nan", "missing"], await Names(null, "metrics.m DESC"));
         Assert.Equal(["tieNew", "tieOld", "missing", "nan", "high", "low"], await Names(null));
@@ -132,9 +132,9 @@ public abstract class SearchContractTests : IDisposable
     [Fact]
     public async Task Order_by_several_keys_params_and_tags()
     {
-        await Run("a", 1, parameters: [new Param("opt", "sgd")], tags: [new RunTag("t", "2")], metrics: [new Metric("m", 1, 1, 0)]);
-        await Run("b", 2, parameters: [new Param("opt", "adam")], tags: [new RunTag("t", "1")], metrics: [new Metric("m", 1, 1, 0)]);
-        await Run("c", 3, parameters: [new Param("opt", "adam")], tags: [new RunTag("t", "3")], metrics: [new Metric("m", 2, 1, 0)]);
+        await Run("a", 1, parameters: [new Param("opt", "sgd")], tags: [new RunTag("t", "2")], metrics: [new RunMetric("m", 1, 1, 0)]);
+        await Run("b", 2, parameters: [new Param("opt", "adam")], tags: [new RunTag("t", "1")], metrics: [new RunMetric("m", 1, 1, 0)]);
+        await Run("c", 3, parameters: [new Param("opt", "adam")], tags: [new RunTag("t", "3")], metrics: [new RunMetric("m", 2, 1, 0)]);
         await Run("d", 4);
         Assert.Equal(["b", "c", "a", "d"], await Names(null, "params.opt", "tags.t"));
         Assert.Equal(["c", "b", "a", "d"], await Names(null, "params.opt ASC", "tags.t DESC"));
@@ -148,7 +148,7 @@ public abstract class SearchContractTests : IDisposable
         var expected = new List<string>();
         for (var i = 0; i < 23; i++)
         {
-            await Run("r" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture), i, [new Metric("m", i % 5, 1, 0)]);
+            await Run("r" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture), i, [new RunMetric("m", i % 5, 1, 0)]);
         }
 
         var seen = new List<string>();
@@ -190,7 +190,7 @@ public abstract class SearchContractTests : IDisposable
     [Fact]
     public async Task Identical_metric_values_are_stored_once_and_history_is_ordered_by_step()
     {
-        var id = await Run("dup", 1, [new Metric("m", 1, 10, 0), new Metric("m", 1, 10, 0), new Metric("m", double.NaN, 10, 0), new Metric("m", double.NaN, 10, 0), new Metric("m", 2, 5, 1), new Metric("m", 1, 11, 0)]);
+        var id = await Run("dup", 1, [new RunMetric("m", 1, 10, 0), new RunMetric("m", 1, 10, 0), new RunMetric("m", double.NaN, 10, 0), new RunMetric("m", double.NaN, 10, 0), new RunMetric("m", 2, 5, 1), new RunMetric("m", 1, 11, 0)]);
         var history = await _store.GetMetricHistoryAsync(id, "m");
         Assert.Equal(4, history.Count);
         Assert.Equal([0L, 0, 0, 1], history.Select(m => m.Step));
@@ -200,7 +200,7 @@ public abstract class SearchContractTests : IDisposable
     [Fact]
     public async Task Results_carry_full_run_data()
     {
-        var id = await Run("full", 1, [new Metric("m", 1, 1, 0), new Metric("m", 2, 2, 1)], [new Param("p", "v")], [new RunTag("t", "x")]);
+        var id = await Run("full", 1, [new RunMetric("m", 1, 1, 0), new RunMetric("m", 2, 2, 1)], [new Param("p", "v")], [new RunTag("t", "x")]);
         var run = Assert.Single(await _store.SearchRunsAsync([_experiment], "params.p = 'v'"));
         Assert.Equal(id, run.Info.RunId);
         Assert.Equal(2, run.Data.GetMetric("m"));
@@ -215,7 +215,7 @@ public abstract class SearchContractTests : IDisposable
         string[] optimisers = ["adam", "Adam", "sgd", "rmsprop"];
         for (var i = 0; i < 80; i++)
         {
-            var metrics = new List<Metric>();
+            var metrics = new List<RunMetric>();
             foreach (var key in new[] { "acc", "loss" })
             {
                 if (random.NextDouble() < 0.8)
@@ -223,7 +223,7 @@ public abstract class SearchContractTests : IDisposable
                     for (var step = 0; step < 3; step++)
                     {
                         var value = random.NextDouble() < 0.05 ? double.NaN : Math.Round(random.NextDouble(), 2);
-                        metrics.Add(new Metric(key, value, random.Next(100), step));
+                        metrics.Add(new RunMetric(key, value, random.Next(100), step));
                     }
                 }
             }

@@ -157,7 +157,7 @@ public sealed class RestRoundTripTests : IAsyncLifetime
         Assert.Contains("1001", body["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
         using var store = new RestTrackingStore(_server.Uri);
-        await store.LogBatchAsync(runId, metrics.Select(m => new Metric(m.key, m.value, m.timestamp, m.step)).ToList(),
+        await store.LogBatchAsync(runId, metrics.Select(m => new RunMetric(m.key, m.value, m.timestamp, m.step)).ToList(),
             Enumerable.Range(0, 250).Select(i => new Param("p" + i, "v")).ToList(), null);
         Assert.Equal(1001, (await store.GetMetricHistoryAsync(runId, "m")).Count);
         Assert.Equal(250, (await store.GetRunAsync(runId)).Data.Params.Count);
@@ -189,7 +189,7 @@ public sealed class RestRoundTripTests : IAsyncLifetime
         {
             runId = run.RunId;
             run.LogParam("lr", 0.1);
-            run.LogBatch(Enumerable.Range(0, 2500).Select(i => new Metric("loss", 1.0 / (i + 1), i, i)).ToList());
+            run.LogBatch(Enumerable.Range(0, 2500).Select(i => new RunMetric("loss", 1.0 / (i + 1), i, i)).ToList());
             run.SetTag("stage", "test");
             run.LogModel(new MLNetModel(model, data.Schema), "model", registeredModelName: "regressor");
         }
@@ -200,14 +200,14 @@ public sealed class RestRoundTripTests : IAsyncLifetime
         Assert.Equal("0.1", stored.Data.Params["lr"]);
         Assert.Throws<MlflowException>(() => tracking.LogParam(runId, "lr", 0.2));
 
-        var registry = tracking.Registry!;
+        var registry = tracking.Registry;
         registry.SetRegisteredModelAlias("regressor", "champion", "1");
         Assert.Equal("1", registry.GetModelVersionByAlias("regressor", "champion").Version);
         Assert.Equal(runId, registry.SearchModelVersions("name = 'regressor'")[0].RunId);
         Assert.Single(registry.SearchRegisteredModels("name LIKE 'reg%'"));
         Assert.Equal(MlflowErrorCodes.InvalidParameterValue, Assert.Throws<MlflowException>(() => registry.SetRegisteredModelAlias("regressor", "v3", "1")).ErrorCode);
 
-        var best = tracking.SearchRuns([experimentId], "metrics.loss < 0.5", ["metrics.loss ASC"])[0];
+        var best = tracking.SearchRuns([experimentId], "metrics.loss < 0.5", orderBy: ["metrics.loss ASC"])[0];
         Assert.Equal(runId, best.Info.RunId);
         using var loaded = tracking.LoadModel("models:/regressor@champion");
         var prediction = ((Mlops.Tracking.Models.IColumnPredictor)loaded).Predict(new Dictionary<string, Array> { ["X"] = new[] { 0.5f } });

@@ -90,7 +90,7 @@ public sealed class MultiProcessTests : IDisposable
         Assert.Equal(Enumerable.Range(0, history.Count).Select(i => (double)i), history.Select(m => m.Value));
 
         // The store is fully usable after the crash.
-        await store.LogBatchAsync(runId!, [new Metric("after", 1, 1, 0)], null, null);
+        await store.LogBatchAsync(runId!, [new RunMetric("after", 1, 1, 0)], null, null);
         await store.UpdateRunInfoAsync(runId!, RunStatus.Killed, 2, null);
     }
 

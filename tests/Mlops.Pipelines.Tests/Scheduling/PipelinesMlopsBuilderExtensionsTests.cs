@@ -8,7 +8,7 @@ using Mlops.Testing;
 
 namespace Mlops.Pipelines.Tests.Scheduling;
 
-public class ServiceCollectionExtensionsTests
+public class PipelinesMlopsBuilderExtensionsTests
 {
     [Fact]
     public async Task Host_binds_configuration_registers_dags_and_runs_the_scheduler_on_sqlite()
@@ -23,7 +23,7 @@ public class ServiceCollectionExtensionsTests
             ["Mlops:Pipelines:Executor:Pools:gpu"] = "1",
         });
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddMlopsPipelines(builder.Configuration.GetSection(PipelineOptions.SectionName), o => o.AddDag(_ =>
+        builder.Services.AddMlops(builder.Configuration).AddPipelines(o => o.AddDag(_ =>
         {
             var dag = Dag.Create("hosted", schedule: "@daily", startDate: new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), catchup: true);
             dag.Task("t", _ => { }, a => a.Pool = "gpu");
@@ -56,7 +56,7 @@ public class ServiceCollectionExtensionsTests
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton<IPipelineStore, InMemoryPipelineStore>();
-        builder.Services.AddMlopsPipelines(o =>
+        builder.Services.AddMlops().AddPipelines(o =>
         {
             o.Executor.MaxParallelism = 0;
             o.RunScheduler = false;

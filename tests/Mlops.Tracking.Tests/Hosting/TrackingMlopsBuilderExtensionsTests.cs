@@ -9,7 +9,7 @@ using Mlops.Tracking.Tests.Support;
 
 namespace Mlops.Tracking.Tests.Hosting;
 
-public sealed class ServiceCollectionExtensionsTests : IDisposable
+public sealed class TrackingMlopsBuilderExtensionsTests : IDisposable
 {
     private readonly TempFolder _folder = new();
 
@@ -24,7 +24,7 @@ public sealed class ServiceCollectionExtensionsTests : IDisposable
             ["Mlops:Tracking:TrackingUri"] = "sqlite:///" + _folder.Combine("di.db").TrimStart('/').Insert(0, "/"),
             ["Mlops:Tracking:DefaultArtifactRoot"] = _folder.Combine("artifacts"),
         });
-        builder.Services.AddMlopsTracking(builder.Configuration.GetSection(TrackingOptions.SectionName));
+        builder.Services.AddMlops(builder.Configuration).AddTracking();
         using var host = builder.Build();
         await host.StartAsync();
         var tracking = host.Services.GetRequiredService<TrackingClient>();
@@ -45,7 +45,7 @@ public sealed class ServiceCollectionExtensionsTests : IDisposable
     public async Task Invalid_options_fail_when_the_host_starts(string uri)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddMlopsTracking(o => o.TrackingUri = uri);
+        builder.Services.AddMlops().AddTracking(o => o.TrackingUri = uri);
         using var host = builder.Build();
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("TrackingUri", error.Message, StringComparison.Ordinal);
@@ -57,14 +57,14 @@ public sealed class ServiceCollectionExtensionsTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<ITrackingStore, InMemoryTrackingStore>();
         services.AddSingleton<IModelRegistryStore, InMemoryModelRegistryStore>();
-        services.AddMlopsTracking(o => o.TrackingUri = "sqlite:///unused.db");
+        services.AddMlops().AddTracking(o => o.TrackingUri = "sqlite:///unused.db");
         await using var provider = services.BuildServiceProvider();
         var tracking = provider.GetRequiredService<TrackingClient>();
         Assert.IsType<InMemoryTrackingStore>(tracking.Store);
         using var run = tracking.StartRun();
         run.LogParam("p", 1);
         Assert.Throws<MlflowException>(() => run.LogParam("p", 2));
-        var version = tracking.Registry!.RegisterModel($"runs:/{run.RunId}/model", "m");
+        var version = tracking.Registry.RegisterModel($"runs:/{run.RunId}/model", "m");
         tracking.Registry.SetRegisteredModelAlias("m", "champion", version.Version);
         Assert.Equal(run.Info.ArtifactUri + "/model", await tracking.ResolveModelArtifactUriAsync("models:/m@champion"));
         Assert.Throws<MlflowException>(() => tracking.Registry.SetRegisteredModelAlias("m", "latest", version.Version));
