@@ -18,10 +18,15 @@ public sealed partial class Frame
     /// <exception cref="SchemaException">The schema has a column type CSV cannot produce.</exception>
     public static Frame ReadCsv(string path, CsvReadOptions? options = null) => CsvFrameReader.Read(path, options ?? new CsvReadOptions());
 
-    /// <summary>Reads CSV with default options, saying whether the files start with a header record; every column is a string.</summary>
+    /// <summary>
+    /// Reads CSV with default options, saying whether the files start with a header record, and infers the column
+    /// types from a sample (<see cref="CsvReadOptions.InferSchema"/>), so numbers come back as numbers, as a Spark
+    /// user passing <c>header</c> and <c>inferSchema</c> expects. For every column a string, pass
+    /// <c>new CsvReadOptions { Header = true }</c>.
+    /// </summary>
     /// <param name="path">A file, a folder of part files or a glob.</param>
     /// <param name="header">Whether the first record of each file holds the column names.</param>
-    public static Frame ReadCsv(string path, bool header) => ReadCsv(path, new CsvReadOptions { Header = header });
+    public static Frame ReadCsv(string path, bool header) => ReadCsv(path, new CsvReadOptions { Header = header, InferSchema = true });
 
     /// <summary>
     /// Reads JSON lines (one object per line) into a lazy frame with one partition per file. Without a

@@ -179,7 +179,10 @@ public sealed class VectorAssembler
             }
             else if (!IsSupported(schema.FieldsList[index].DataType))
             {
-                problems.Add($"input column '{name}' has unsupported type {FrameText.TypeName(schema.FieldsList[index].DataType)}");
+                var type = schema.FieldsList[index].DataType;
+                problems.Add($"input column '{name}' has unsupported type {FrameText.TypeName(type)}" + (type is StringType
+                    ? " (CSV read without a schema gives string columns: set CsvReadOptions.InferSchema = true, give a schema, or cast the column)"
+                    : string.Empty));
             }
         }
 
