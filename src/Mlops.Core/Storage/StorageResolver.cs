@@ -50,8 +50,12 @@ public class StorageResolver
     /// <summary>The clock the resolver's stores use for retry delays and timeouts.</summary>
     internal TimeProvider TimeProvider => _timeProvider;
 
-    /// <summary>The resolver that code without dependency injection uses; hosts may replace it with their configured one.</summary>
-    public static StorageResolver Default { get; set; } = new();
+    /// <summary>
+    /// The resolver of code without a host, with default options: immutable, never replaced. A host's configured
+    /// resolver reaches readers, writers and clients through dependency injection (<c>.AddStorage()</c>), not through
+    /// this property; pass <c>Resolver</c> in a call's options to use another one without a host.
+    /// </summary>
+    public static StorageResolver Default { get; } = new();
 
     /// <summary>Resolves a location string.</summary>
     /// <param name="location">
