@@ -40,17 +40,6 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    /// <summary>Validates <paramref name="options"/> and throws if anything is wrong.</summary>
-    /// <exception cref="OptionsValidationException">The options are invalid; the message lists every failure.</exception>
-    public static void ThrowIfInvalid(StorageOptions options)
-    {
-        var result = new StorageOptionsValidator().Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(StorageOptions), result.Failures);
-        }
-    }
-
     private static void AddAnnotationFailures(object instance, string prefix, List<string> failures)
     {
         var results = new List<ValidationResult>();

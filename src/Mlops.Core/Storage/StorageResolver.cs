@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Mlops.Hosting;
 
 namespace Mlops.Storage;
 
@@ -30,7 +31,7 @@ public class StorageResolver
     public StorageResolver(StorageOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEnumerable<IBlobStoreProvider>? providers = null)
     {
         Options = options ?? new StorageOptions();
-        StorageOptionsValidator.ThrowIfInvalid(Options);
+        MlopsOptions.Validate(Options, new StorageOptionsValidator());
         TimeProvider = timeProvider ?? TimeProvider.System;
         LoggerFactory = loggerFactory;
         _providers = providers?.ToArray() ?? [];

@@ -99,7 +99,11 @@ public sealed partial class Frame
         return FromBatches(batches[0].Schema, batches);
     }
 
-    /// <summary>Creates an in-memory frame from rows of CLR values (see <see cref="ArrowValues.GetValue"/> for the accepted types).</summary>
+    /// <summary>
+    /// Creates an in-memory frame from rows of CLR values: integers and floats as themselves (or a number that widens
+    /// to the column's type), booleans, strings, dates as <see cref="DateOnly"/>, timestamps as <see cref="DateTime"/>
+    /// and lists of doubles as <c>double[]</c>; <see langword="null"/> for a null. <see cref="Row"/> values come back the same way.
+    /// </summary>
     /// <param name="schema">The schema; each row has one value per field, in order.</param>
     /// <param name="rows">The rows.</param>
     /// <param name="batchSize">Rows per batch (and partition).</param>
