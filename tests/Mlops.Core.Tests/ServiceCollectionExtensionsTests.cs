@@ -10,15 +10,11 @@ namespace Mlops.Core.Tests;
 /// <summary>Registration through a real generic host: binding, start-time validation, and what the resolver receives.</summary>
 public sealed class ServiceCollectionExtensionsTests
 {
-    private const string ConnectionString =
-        "DefaultEndpointsProtocol=https;AccountName=mydata;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;EndpointSuffix=core.windows.net";
-
     [Fact]
     public async Task Options_bind_from_the_Mlops_Storage_section()
     {
         using var host = BuildHost(new Dictionary<string, string?>
         {
-            ["Mlops:Storage:Accounts:mydata:ConnectionString"] = ConnectionString,
             ["Mlops:Storage:Retry:MaxRetryAttempts"] = "7",
             ["Mlops:Storage:Retry:Delay"] = "00:00:00.250",
             ["Mlops:Storage:Retry:AttemptTimeout"] = "00:00:30",
@@ -31,11 +27,10 @@ public sealed class ServiceCollectionExtensionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.Retry.Delay);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Retry.AttemptTimeout);
         Assert.Equal(8 * 1024 * 1024, options.Transfer.BlockSize);
-        Assert.Equal(ConnectionString, options.Accounts["MYDATA"].ConnectionString);
 
         var resolver = host.Services.GetRequiredService<StorageResolver>();
         Assert.Same(resolver, host.Services.GetRequiredService<StorageResolver>());
-        Assert.Equal("https://mydata.blob.core.windows.net/c01/x.parquet", resolver.Resolve("wasbs://c01@mydata.blob.core.windows.net/x.parquet").ToString());
+        Assert.IsType<LocalBlobStore>(resolver.Resolve(Path.Combine(Path.GetTempPath(), "x.parquet")).Store);
         await host.StopAsync();
     }
 
@@ -43,8 +38,6 @@ public sealed class ServiceCollectionExtensionsTests
     [InlineData("Mlops:Storage:Retry:MaxRetryAttempts", "-1", "Retry.MaxRetryAttempts")]
     [InlineData("Mlops:Storage:Retry:AttemptTimeout", "00:00:00", "Retry.AttemptTimeout")]
     [InlineData("Mlops:Storage:Transfer:BlockSize", "100", "Transfer.BlockSize")]
-    [InlineData("Mlops:Storage:Accounts:broken:SasToken", "sv=x", "Accounts:broken")]
-    [InlineData("Mlops:Storage:Accounts:broken:ConnectionString", "not a connection string", "Accounts:broken:ConnectionString")]
     public async Task Bad_options_fail_at_host_start_naming_the_field(string key, string value, string field)
     {
         using var host = BuildHost(new Dictionary<string, string?> { [key] = value });
@@ -61,11 +54,7 @@ public sealed class ServiceCollectionExtensionsTests
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<TimeProvider>(clock);
         var mlops = builder.Services.AddMlops();
-        var returned = mlops.AddStorage(o =>
-        {
-            o.Accounts["mydata"] = new AzureBlobAccountOptions { ConnectionString = ConnectionString };
-            o.Retry.MaxDelay = TimeSpan.FromSeconds(5);
-        });
+        var returned = mlops.AddStorage(o => o.Retry.MaxDelay = TimeSpan.FromSeconds(5));
         using var host = builder.Build();
         await host.StartAsync();
 
@@ -73,7 +62,6 @@ public sealed class ServiceCollectionExtensionsTests
         var resolver = host.Services.GetRequiredService<StorageResolver>();
         Assert.Same(clock, resolver.TimeProvider);
         Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Retry.MaxDelay);
-        Assert.IsType<AzureBlobStore>(resolver.Resolve("https://mydata.blob.core.windows.net/c01/p").Store);
         await host.StopAsync();
     }
 
@@ -95,21 +83,14 @@ public sealed class ServiceCollectionExtensionsTests
         var options = new StorageOptions
         {
             Retry = { Delay = TimeSpan.FromSeconds(10), MaxDelay = TimeSpan.FromSeconds(1) },
-            Accounts =
-            {
-                ["both"] = new AzureBlobAccountOptions { ConnectionString = ConnectionString, ServiceUri = new Uri("https://both.blob.core.windows.net") },
-                ["ftp"] = new AzureBlobAccountOptions { ServiceUri = new Uri("ftp://ftp.example.com") },
-                ["mixed"] = new AzureBlobAccountOptions { ConnectionString = ConnectionString, SasToken = "sv=1" },
-            },
+            Transfer = { BlockSize = 100 },
         };
 
         var result = new StorageOptionsValidator().Validate(Options.DefaultName, options);
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures, f => f.Contains("Retry.MaxDelay", StringComparison.Ordinal));
-        Assert.Contains(result.Failures, f => f.Contains("Accounts:both", StringComparison.Ordinal) && f.Contains("not both", StringComparison.Ordinal));
-        Assert.Contains(result.Failures, f => f.Contains("Accounts:ftp:ServiceUri", StringComparison.Ordinal));
-        Assert.Contains(result.Failures, f => f.Contains("Accounts:mixed", StringComparison.Ordinal));
+        Assert.Contains(result.Failures, f => f.Contains("Transfer.BlockSize", StringComparison.Ordinal));
         Assert.True(new StorageOptionsValidator().Validate(Options.DefaultName, new StorageOptions()).Succeeded);
     }
 

@@ -58,9 +58,9 @@ public class HashJoinProbeBenchmarks
             buildValues.Append(i * 0.5);
         }
 
-        _probe = Frame.FromBatches(probeSchema, probeBatches);
-        _build = Frame.FromBatches(buildSchema, [new RecordBatch(buildSchema, [buildKeys.Build(), buildValues.Build()], BuildRows)]);
-        FrameExecution.DefaultDegreeOfParallelism = Workers;
+        var session = new FrameSession(new FeaturesOptions { DegreeOfParallelism = Workers });
+        _probe = Frame.FromBatches(probeSchema, probeBatches).WithSession(session);
+        _build = Frame.FromBatches(buildSchema, [new RecordBatch(buildSchema, [buildKeys.Build(), buildValues.Build()], BuildRows)]).WithSession(session);
         _inner = Prepared(_probe.Join(_build, "k"));
         _left = Prepared(_probe.Join(_build, "k", JoinType.Left));
         _semi = Prepared(_probe.Join(_build, "k", JoinType.LeftSemi));
@@ -71,7 +71,6 @@ public class HashJoinProbeBenchmarks
     public void Cleanup()
     {
         _duckDb.Dispose();
-        FrameExecution.DefaultDegreeOfParallelism = Environment.ProcessorCount;
     }
 
     [Benchmark]

@@ -3,7 +3,7 @@ using Apache.Arrow;
 namespace Mlops.Arrow;
 
 /// <summary>Zero-copy views of a range of rows.</summary>
-public static partial class ArrowArrays
+internal static partial class ArrowArrays
 {
     /// <summary>
     /// Rows <paramref name="offset"/>..+<paramref name="length"/> of an array as a view sharing its buffers (no

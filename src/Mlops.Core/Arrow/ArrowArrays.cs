@@ -9,7 +9,7 @@ namespace Mlops.Arrow;
 /// Whole-array kernels over Arrow arrays: gather by index (the heart of joins and filters), concatenate,
 /// and validity checks. They work on buffers directly, with no per-value virtual calls.
 /// </summary>
-public static partial class ArrowArrays
+internal static partial class ArrowArrays
 {
     /// <summary>
     /// Gathers <c>array[indices[i]]</c> into a new array of the same type; an index of -1 yields a null.

@@ -6,7 +6,7 @@ namespace Mlops.Arrow;
 
 /// <summary>Reads single values out of Arrow arrays as CLR objects, and converts CLR values to Arrow storage.</summary>
 /// <remarks>Meant for rows shown to people, tests and small results; hot paths work on whole buffers instead.</remarks>
-public static class ArrowValues
+internal static class ArrowValues
 {
     private static readonly DateTime UnixEpoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 

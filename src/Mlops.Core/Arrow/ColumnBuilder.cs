@@ -62,7 +62,7 @@ public abstract class ColumnBuilder
 
     /// <summary>
     /// Appends a boxed value converted to the column's type (null appends a null). Accepts the CLR
-    /// types <see cref="ArrowValues.GetValue"/> returns, and numeric widenings.
+    /// types a frame's rows hold (numbers, booleans, strings, <see cref="DateOnly"/>, <see cref="DateTime"/>, <c>double[]</c>), and numeric widenings.
     /// </summary>
     public abstract void AppendObject(object? value);
 

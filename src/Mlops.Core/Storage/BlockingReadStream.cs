@@ -7,7 +7,7 @@ namespace Mlops.Storage;
 /// Disposing it disposes the inner stream.
 /// </summary>
 /// <param name="inner">The stream to read.</param>
-public sealed class BlockingReadStream(Stream inner) : Stream
+internal sealed class BlockingReadStream(Stream inner) : Stream
 {
     /// <inheritdoc/>
     public override bool CanRead => true;

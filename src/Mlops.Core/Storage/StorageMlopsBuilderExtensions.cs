@@ -13,11 +13,12 @@ public static class StorageMlopsBuilderExtensions
     /// <summary>
     /// Registers <see cref="StorageOptions"/> (from <c>Mlops:Storage</c> when the builder has configuration, then
     /// <paramref name="configure"/>; validated when the host starts) and a singleton <see cref="StorageResolver"/> built
-    /// from them with the container's <see cref="TimeProvider"/> (else the system clock) and logger factory. Readers,
-    /// writers, datasets and stores that come from the container resolve locations through it.
+    /// from them with the container's <see cref="TimeProvider"/> (else the system clock), logger factory and every
+    /// registered <see cref="IBlobStoreProvider"/> (Mlops.Storage.Azure's <c>.AddAzureBlobStorage()</c> adds one).
+    /// Readers, writers, datasets and stores that come from the container resolve locations through it.
     /// </summary>
     /// <param name="builder">The host's Mlops builder.</param>
-    /// <param name="configure">Code overrides (credentials that cannot come from configuration, such as a TokenCredential).</param>
+    /// <param name="configure">Code overrides.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     public static MlopsBuilder AddStorage(this MlopsBuilder builder, Action<StorageOptions>? configure = null)
     {
@@ -37,7 +38,8 @@ public static class StorageMlopsBuilderExtensions
         builder.Services.TryAddSingleton(provider => new StorageResolver(
             provider.GetRequiredService<IOptions<StorageOptions>>().Value,
             provider.GetService<TimeProvider>() ?? TimeProvider.System,
-            provider.GetService<ILoggerFactory>()));
+            provider.GetService<ILoggerFactory>(),
+            provider.GetServices<IBlobStoreProvider>()));
         return builder;
     }
 }

@@ -1,66 +1,74 @@
 using System.Collections.Concurrent;
-using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
+using Mlops.Hosting;
 
 namespace Mlops.Storage;
 
 /// <summary>
 /// Turns a location string into a <see cref="StorageLocation"/>: a local path or <c>file://</c> URI maps to a
-/// <see cref="LocalBlobStore"/>; blob-storage URIs (<c>wasbs://</c>, <c>wasb://</c>, <c>abfss://</c>, https blob URLs
-/// and emulator URLs) map to an <see cref="AzureBlobStore"/> for their container, with the credentials that
-/// <see cref="StorageOptions"/> configures for the account.
+/// <see cref="LocalBlobStore"/>; any other location goes to the first <see cref="IBlobStoreProvider"/> that can
+/// resolve it, such as Mlops.Storage.Azure's for <c>wasbs://</c>, <c>abfss://</c> and https blob URLs.
 /// </summary>
 /// <remarks>
-/// One store is created per (account, container) and reused, so its retry pipeline and HTTP connections are
-/// shared by every location in that container. The resolver is thread-safe.
+/// Providers create one store per container and resolver and reuse it, so its retry pipeline and HTTP connections
+/// are shared by every location in that container. The resolver is immutable and thread-safe.
 /// </remarks>
 public class StorageResolver
 {
-    /// <summary>The environment variable read when an account is not configured in <see cref="StorageOptions"/>.</summary>
-    public const string ConnectionStringVariable = "AZURE_STORAGE_CONNECTION_STRING";
+    private const string AzurePackageHint =
+        "add the Mlops.Storage.Azure package and register it: services.AddMlops(configuration).AddStorage().AddAzureBlobStorage(...) " +
+        "in a host, or new StorageResolver(options, providers: [new AzureBlobStoreProvider(azureOptions)]) without one";
 
-    private readonly StorageOptions _options;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILoggerFactory? _loggerFactory;
-    private readonly Func<string, string?> _environment;
-    private readonly ConcurrentDictionary<string, BlobServiceClient> _accounts = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<(string Account, string Container), AzureBlobStore> _containers = new();
+    private readonly IBlobStoreProvider[] _providers;
     private readonly ConcurrentDictionary<string, LocalBlobStore> _localRoots = new(StringComparer.Ordinal);
 
     /// <summary>Creates a resolver.</summary>
-    /// <param name="options">Credentials, retries and transfer sizes; defaults if null. Validated here.</param>
+    /// <param name="options">Retries and transfer sizes for the providers' stores; defaults if null. Validated here.</param>
     /// <param name="timeProvider">The clock for retries and timeouts; <see cref="TimeProvider.System"/> if null.</param>
     /// <param name="loggerFactory">Creates the stores' loggers; nothing is logged if null.</param>
+    /// <param name="providers">The remote storage this resolver knows, asked in order; local folders only if null or empty.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid.</exception>
-    public StorageResolver(StorageOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
-        : this(options, timeProvider, loggerFactory, Environment.GetEnvironmentVariable)
+    public StorageResolver(StorageOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEnumerable<IBlobStoreProvider>? providers = null)
     {
+        Options = options ?? new StorageOptions();
+        MlopsOptions.Validate(Options, new StorageOptionsValidator());
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        LoggerFactory = loggerFactory;
+        _providers = providers?.ToArray() ?? [];
+        if (Array.IndexOf(_providers, null) >= 0)
+        {
+            throw new ArgumentException("The providers must not contain null.", nameof(providers));
+        }
     }
 
-    /// <summary>Creates a resolver that reads environment variables through <paramref name="environment"/> (for tests).</summary>
-    internal StorageResolver(StorageOptions? options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, Func<string, string?> environment)
-    {
-        _options = options ?? new StorageOptions();
-        StorageOptionsValidator.ThrowIfInvalid(_options);
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _loggerFactory = loggerFactory;
-        _environment = environment;
-    }
+    /// <summary>
+    /// The resolver of code without a host: default options and local folders only (a blob location fails saying
+    /// which package to add). Immutable, never replaced: a host's configured resolver reaches readers, writers and
+    /// clients through dependency injection (<c>.AddStorage()</c>); without a host pass a resolver in a call's options.
+    /// </summary>
+    public static StorageResolver Default { get; } = new();
 
-    /// <summary>The clock the resolver's stores use for retry delays and timeouts.</summary>
-    internal TimeProvider TimeProvider => _timeProvider;
+    /// <summary>The retries and transfer sizes the providers build their stores with.</summary>
+    public StorageOptions Options { get; }
 
-    /// <summary>The resolver that code without dependency injection uses; hosts may replace it with their configured one.</summary>
-    public static StorageResolver Default { get; set; } = new();
+    /// <summary>The clock the stores use for retry delays and timeouts.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Creates the stores' loggers; null when nothing is logged.</summary>
+    public ILoggerFactory? LoggerFactory { get; }
 
     /// <summary>Resolves a location string.</summary>
     /// <param name="location">
-    /// A local path, <c>file://</c> URI, <c>wasbs://container@account.blob.core.windows.net/path</c>, <c>wasb://</c>,
+    /// A local path, <c>file://</c> URI, or a location a provider resolves (with Mlops.Storage.Azure:
+    /// <c>wasbs://container@account.blob.core.windows.net/path</c>, <c>wasb://</c>,
     /// <c>abfss://container@account.dfs.core.windows.net/path</c>, <c>https://account.blob.core.windows.net/container/path</c>
-    /// or emulator URL <c>http://127.0.0.1:10000/account/container/path</c>.
+    /// or emulator URL <c>http://127.0.0.1:10000/account/container/path</c>).
     /// </param>
     /// <exception cref="ArgumentException">The location is empty, malformed, or its scheme is not supported.</exception>
-    /// <exception cref="StorageConfigurationException">No credentials are configured for the location's account.</exception>
+    /// <exception cref="StorageConfigurationException">
+    /// No provider is registered for an Azure location (the message names the package to add), or no credentials
+    /// are configured for the location's account.
+    /// </exception>
     public virtual StorageLocation Resolve(string location)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
@@ -70,22 +78,34 @@ public class StorageResolver
             return ResolveLocal(location);
         }
 
-        var scheme = location[..schemeEnd];
-        if (scheme.Equals("file", StringComparison.OrdinalIgnoreCase))
+        var scheme = location[..schemeEnd].ToLowerInvariant();
+        if (scheme == "file")
         {
             return ResolveLocal(new Uri(location).LocalPath);
         }
 
-        if (!AzureBlobUri.HandlesScheme(scheme))
+        foreach (var provider in _providers)
         {
-            throw new ArgumentException(
-                $"Storage location '{location}' has scheme '{scheme}', which this resolver does not handle; use a local path, file://, wasbs://, wasb://, abfss://, abfs:// or an http(s) blob URL.",
-                nameof(location));
+            if (provider.CanResolve(scheme, location))
+            {
+                return provider.Resolve(location, this);
+            }
         }
 
-        var blobUri = AzureBlobUri.Parse(location);
-        var store = _containers.GetOrAdd((blobUri.Account, blobUri.Container), key => CreateStore(key.Account, key.Container, location));
-        return new StorageLocation(store, blobUri.Path);
+        if (scheme is "wasb" or "wasbs" or "abfs" or "abfss")
+        {
+            throw new StorageConfigurationException($"Storage location '{location}' is on Azure Blob Storage, which this resolver has no provider for: {AzurePackageHint}.");
+        }
+
+        if (scheme is "http" or "https")
+        {
+            throw new StorageConfigurationException($"Storage location '{location}' is a URL, which no provider of this resolver handles; for Azure Blob Storage URLs {AzurePackageHint}.");
+        }
+
+        throw new ArgumentException(
+            $"Storage location '{location}' has scheme '{location[..schemeEnd]}', which this resolver does not handle; use a local path or file://" +
+            (_providers.Length == 0 ? $" (for Azure Blob Storage, {AzurePackageHint})." : ", or a location one of its providers handles."),
+            nameof(location));
     }
 
     private StorageLocation ResolveLocal(string path)
@@ -95,65 +115,5 @@ public class StorageResolver
         var store = _localRoots.GetOrAdd(root, r => new LocalBlobStore(r));
         var relative = Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
         return new StorageLocation(store, relative == "." ? string.Empty : relative);
-    }
-
-    private AzureBlobStore CreateStore(string account, string container, string location)
-    {
-        var service = _accounts.GetOrAdd(account, a => CreateServiceClient(a, location));
-        return new AzureBlobStore(
-            service.GetBlobContainerClient(container),
-            rootPrefix: null,
-            _options.Retry,
-            _options.Transfer,
-            _timeProvider,
-            _loggerFactory?.CreateLogger<AzureBlobStore>());
-    }
-
-    private BlobServiceClient CreateServiceClient(string account, string location)
-    {
-        var clientOptions = AzureBlobStore.CreateClientOptions();
-        _options.ConfigureClientOptions?.Invoke(clientOptions);
-        if (_options.Accounts.TryGetValue(account, out var configured))
-        {
-            return Connect(configured, clientOptions);
-        }
-
-        // Nothing configured for the account: the SDKs' conventional variable, if it is for this account.
-        var connectionString = _environment(ConnectionStringVariable);
-        if (!string.IsNullOrWhiteSpace(connectionString))
-        {
-            var fromEnvironment = new BlobServiceClient(connectionString, clientOptions);
-            if (string.Equals(fromEnvironment.AccountName, account, StringComparison.OrdinalIgnoreCase))
-            {
-                return fromEnvironment;
-            }
-        }
-
-        throw new StorageConfigurationException(
-            $"No credentials are configured for storage account '{account}' (needed for '{location}'). " +
-            $"Configure Mlops:Storage:Accounts:{account} with a ConnectionString, or a ServiceUri with a TokenCredential or SasToken " +
-            $"(services.AddMlops(configuration).AddStorage(...) or new StorageResolver(new StorageOptions {{ ... }})), " +
-            $"or set {ConnectionStringVariable} to a connection string for that account.");
-    }
-
-    private static BlobServiceClient Connect(AzureBlobAccountOptions account, BlobClientOptions clientOptions)
-    {
-        if (!string.IsNullOrWhiteSpace(account.ConnectionString))
-        {
-            return new BlobServiceClient(account.ConnectionString, clientOptions);
-        }
-
-        var serviceUri = account.ServiceUri!;
-        if (account.TokenCredential is { } credential)
-        {
-            return new BlobServiceClient(serviceUri, credential, clientOptions);
-        }
-
-        if (!string.IsNullOrWhiteSpace(account.SasToken))
-        {
-            return new BlobServiceClient(new UriBuilder(serviceUri) { Query = account.SasToken.TrimStart('?') }.Uri, clientOptions);
-        }
-
-        return new BlobServiceClient(serviceUri, clientOptions);
     }
 }

@@ -30,7 +30,7 @@ internal static class CsvSchemaInference
             throw new DataFormatException(EmptyInput, files[0].ToString(), 1);
         }
 
-        var samples = TextFileSampler.SampleAll(files, (file, ct) => Sample(file, settings, ct), cancellationToken);
+        var samples = TextFileSampler.SampleAll(files, (file, ct) => Sample(file, settings, ct), settings.DegreeOfParallelism, cancellationToken);
         FileSample? merged = null;
         for (var i = 0; i < samples.Length; i++)
         {

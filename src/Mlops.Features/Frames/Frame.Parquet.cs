@@ -20,7 +20,7 @@ public sealed partial class Frame
     /// <exception cref="Mlops.Storage.BlobNotFoundException">Nothing exists at <paramref name="path"/>.</exception>
     /// <exception cref="DataFormatException">A file is not Parquet, the files' schemas differ, or a projected column's type is unsupported; the message names the file and column.</exception>
     /// <exception cref="SchemaException">A projected column does not exist; the message lists those that do.</exception>
-    public static Frame ReadParquet(string path, ParquetReadOptions? options = null) => ParquetScan.Read(path, options);
+    public static Frame ReadParquet(string path, ParquetReadOptions? options = null) => FrameSession.Default.ReadParquet(path, options);
 
     /// <summary>
     /// Writes the frame as a folder of Parquet part files (<c>part-00000-&lt;job&gt;-c000.snappy.parquet</c>, ...)
@@ -36,7 +36,7 @@ public sealed partial class Frame
     /// in the files' key-value metadata and restored by <see cref="ReadParquet"/>.
     /// </remarks>
     /// <param name="path">The output folder (local path, <c>file://</c> or a blob URI).</param>
-    /// <param name="options">Codec, row group size, save mode and parallelism.</param>
+    /// <param name="options">Codec, row group size, save mode and parallelism; a null resolver or degree of parallelism takes the frame's <see cref="Session"/>'s.</param>
     /// <param name="cancellationToken">Cancels the write; nothing is published.</param>
     /// <returns>The files written, row and byte counts, and the elapsed time.</returns>
     /// <exception cref="Mlops.Storage.BlobAlreadyExistsException">The destination exists and the mode is <see cref="SaveMode.ErrorIfExists"/>.</exception>

@@ -16,12 +16,17 @@ public sealed partial class Frame
     /// <exception cref="Mlops.Storage.BlobNotFoundException">Nothing matches <paramref name="path"/>.</exception>
     /// <exception cref="DataFormatException">The schema cannot be found (an empty input with no schema, a malformed header or headers that differ between files). Malformed records are reported when the frame is read, according to <see cref="TextReadOptions.Mode"/>.</exception>
     /// <exception cref="SchemaException">The schema has a column type CSV cannot produce.</exception>
-    public static Frame ReadCsv(string path, CsvReadOptions? options = null) => CsvFrameReader.Read(path, options ?? new CsvReadOptions());
+    public static Frame ReadCsv(string path, CsvReadOptions? options = null) => FrameSession.Default.ReadCsv(path, options);
 
-    /// <summary>Reads CSV with default options, saying whether the files start with a header record; every column is a string.</summary>
+    /// <summary>
+    /// Reads CSV with default options, saying whether the files start with a header record, and infers the column
+    /// types from a sample (<see cref="CsvReadOptions.InferSchema"/>), so numbers come back as numbers, as a Spark
+    /// user passing <c>header</c> and <c>inferSchema</c> expects. For every column a string, pass
+    /// <c>new CsvReadOptions { Header = true }</c>.
+    /// </summary>
     /// <param name="path">A file, a folder of part files or a glob.</param>
     /// <param name="header">Whether the first record of each file holds the column names.</param>
-    public static Frame ReadCsv(string path, bool header) => ReadCsv(path, new CsvReadOptions { Header = header });
+    public static Frame ReadCsv(string path, bool header) => FrameSession.Default.ReadCsv(path, header);
 
     /// <summary>
     /// Reads JSON lines (one object per line) into a lazy frame with one partition per file. Without a
@@ -32,5 +37,5 @@ public sealed partial class Frame
     /// <exception cref="Mlops.Storage.BlobNotFoundException">Nothing matches <paramref name="path"/>.</exception>
     /// <exception cref="DataFormatException">The input is empty and no schema was given, or (FailFast) a sampled line is malformed.</exception>
     /// <exception cref="SchemaException">The schema has a column type the JSON reader cannot produce.</exception>
-    public static Frame ReadJson(string path, JsonReadOptions? options = null) => JsonFrameReader.Read(path, options ?? new JsonReadOptions());
+    public static Frame ReadJson(string path, JsonReadOptions? options = null) => FrameSession.Default.ReadJson(path, options);
 }

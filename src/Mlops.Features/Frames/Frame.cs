@@ -20,9 +20,10 @@ public sealed partial class Frame
 {
     private readonly IReadOnlyList<FramePartition> _partitions;
 
-    private Frame(Schema schema, IReadOnlyList<FramePartition> partitions, long? estimatedRowCount, bool rowCountIsExact)
+    private Frame(Schema schema, IReadOnlyList<FramePartition> partitions, long? estimatedRowCount, bool rowCountIsExact, FrameSession? session = null)
     {
         Schema = schema;
+        Session = session ?? FrameSession.Default;
         _partitions = partitions;
         EstimatedRowCount = estimatedRowCount;
         IsRowCountExact = estimatedRowCount is not null && rowCountIsExact;
@@ -34,7 +35,7 @@ public sealed partial class Frame
     /// <summary>The column names, in order.</summary>
     public IReadOnlyList<string> Columns => Schema.FieldsList.Select(f => f.Name).ToArray();
 
-    /// <summary>How many partitions the frame has; actions process up to <see cref="FrameExecution.DefaultDegreeOfParallelism"/> of them at once.</summary>
+    /// <summary>How many partitions the frame has; actions process up to <see cref="FrameSession.DegreeOfParallelism"/> of them at once.</summary>
     public int PartitionCount => _partitions.Count;
 
     /// <summary>
@@ -46,6 +47,14 @@ public sealed partial class Frame
 
     /// <summary>Whether <see cref="EstimatedRowCount"/> is the exact number of rows rather than an estimate.</summary>
     public bool IsRowCountExact { get; }
+
+    /// <summary>
+    /// The session the frame runs in: its degree of parallelism governs the frame's actions and joins, and its
+    /// resolver the paths <c>WriteParquet</c> is given. Frames read through a <see cref="FrameSession"/> carry it,
+    /// transformations keep it, a join keeps the left side's; frames built with <see cref="FromBatches(Schema, IEnumerable{RecordBatch})"/>
+    /// and the static readers have <see cref="FrameSession.Default"/>.
+    /// </summary>
+    public FrameSession Session { get; }
 
     /// <summary>The partitions, for operators in this assembly.</summary>
     internal IReadOnlyList<FramePartition> Partitions => _partitions;
@@ -90,7 +99,11 @@ public sealed partial class Frame
         return FromBatches(batches[0].Schema, batches);
     }
 
-    /// <summary>Creates an in-memory frame from rows of CLR values (see <see cref="ArrowValues.GetValue"/> for the accepted types).</summary>
+    /// <summary>
+    /// Creates an in-memory frame from rows of CLR values: integers and floats as themselves (or a number that widens
+    /// to the column's type), booleans, strings, dates as <see cref="DateOnly"/>, timestamps as <see cref="DateTime"/>
+    /// and lists of doubles as <c>double[]</c>; <see langword="null"/> for a null. <see cref="Row"/> values come back the same way.
+    /// </summary>
     /// <param name="schema">The schema; each row has one value per field, in order.</param>
     /// <param name="rows">The rows.</param>
     /// <param name="batchSize">Rows per batch (and partition).</param>
@@ -144,6 +157,14 @@ public sealed partial class Frame
         }
     }
 
+    /// <summary>The same frame, running in <paramref name="session"/>: its actions use the session's parallelism and its writes the session's resolver.</summary>
+    /// <param name="session">The session, such as the host's (from <c>.AddFeatures()</c>).</param>
+    public Frame WithSession(FrameSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return ReferenceEquals(session, Session) ? this : new Frame(Schema, _partitions, EstimatedRowCount, IsRowCountExact, session);
+    }
+
     /// <summary>An empty frame with the given schema.</summary>
     public static Frame Empty(Schema schema)
     {
@@ -156,12 +177,12 @@ public sealed partial class Frame
     /// <paramref name="degreeOfParallelism"/>), with at most a couple of batches buffered per partition.
     /// </summary>
     public IEnumerable<RecordBatch> ReadBatches(CancellationToken cancellationToken = default, int? degreeOfParallelism = null) =>
-        FrameExecution.ReadOrdered(this, degreeOfParallelism ?? FrameExecution.DefaultDegreeOfParallelism, cancellationToken);
+        FrameExecution.ReadOrdered(this, degreeOfParallelism ?? Session.DegreeOfParallelism, cancellationToken);
 
     /// <inheritdoc cref="ReadBatches"/>
     public async IAsyncEnumerable<RecordBatch> ReadBatchesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default, int? degreeOfParallelism = null)
     {
-        await foreach (var batch in FrameExecution.ReadOrderedAsync(this, degreeOfParallelism ?? FrameExecution.DefaultDegreeOfParallelism, cancellationToken).ConfigureAwait(false))
+        await foreach (var batch in FrameExecution.ReadOrderedAsync(this, degreeOfParallelism ?? Session.DegreeOfParallelism, cancellationToken).ConfigureAwait(false))
         {
             yield return batch;
         }
@@ -176,7 +197,7 @@ public sealed partial class Frame
         ArgumentNullException.ThrowIfNull(outputSchema);
         ArgumentNullException.ThrowIfNull(map);
         var partitions = _partitions.Select(p => (FramePartition)(ct => MapPartition(p, map, ct))).ToArray();
-        return new Frame(outputSchema, partitions, preservesRowCount ? EstimatedRowCount : null, preservesRowCount && IsRowCountExact);
+        return new Frame(outputSchema, partitions, preservesRowCount ? EstimatedRowCount : null, preservesRowCount && IsRowCountExact, Session);
 
         static IEnumerable<RecordBatch> MapPartition(FramePartition partition, Func<RecordBatch, RecordBatch> map, CancellationToken ct)
         {
@@ -238,7 +259,7 @@ public sealed partial class Frame
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var source = this;
         FramePartition single = ct => LimitBatches(source, count, ct);
-        return new Frame(Schema, [single], EstimatedRowCount is { } n ? Math.Min(n, count) : null, IsRowCountExact);
+        return new Frame(Schema, [single], EstimatedRowCount is { } n ? Math.Min(n, count) : null, IsRowCountExact, Session);
 
         static IEnumerable<RecordBatch> LimitBatches(Frame source, int count, CancellationToken ct)
         {
@@ -268,7 +289,7 @@ public sealed partial class Frame
 
     /// <summary>Counts the rows, reading partitions in parallel.</summary>
     public long Count(CancellationToken cancellationToken = default) =>
-        FrameExecution.RunPartitions(this, (_, batches, ct) => batches.Sum(b => (long)b.Length), FrameExecution.DefaultDegreeOfParallelism, cancellationToken).Sum();
+        FrameExecution.RunPartitions(this, (_, batches, ct) => batches.Sum(b => (long)b.Length), Session.DegreeOfParallelism, cancellationToken).Sum();
 
     /// <inheritdoc cref="Count"/>
     public Task<long> CountAsync(CancellationToken cancellationToken = default) =>
@@ -280,10 +301,10 @@ public sealed partial class Frame
         var batches = FrameExecution.RunPartitions(
             this,
             (_, partition, ct) => partition.ToList(),
-            FrameExecution.DefaultDegreeOfParallelism,
+            Session.DegreeOfParallelism,
             cancellationToken);
         var merged = batches.Where(b => b.Count > 0).Select(b => ArrowArrays.Concat(Schema, b)).ToArray();
-        return merged.Length == 0 ? Empty(Schema) : FromBatches(Schema, merged);
+        return (merged.Length == 0 ? Empty(Schema) : FromBatches(Schema, merged)).WithSession(Session);
     }
 
     /// <inheritdoc cref="Materialize"/>

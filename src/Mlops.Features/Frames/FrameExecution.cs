@@ -8,21 +8,8 @@ namespace Mlops.Features;
 /// Runs a frame's partitions on worker threads. Partitions start in order, each on the next free
 /// worker, so memory stays bounded by the degree of parallelism, not by the size of the frame.
 /// </summary>
-public static class FrameExecution
+internal static class FrameExecution
 {
-    private static int _defaultDegree = Environment.ProcessorCount;
-
-    /// <summary>How many partitions actions process at once; the processor count by default.</summary>
-    public static int DefaultDegreeOfParallelism
-    {
-        get => _defaultDegree;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            _defaultDegree = value;
-        }
-    }
-
     /// <summary>
     /// Runs <paramref name="work"/> on every partition with up to <paramref name="degree"/> running at once
     /// and returns the results in partition order. The first failure cancels the rest and is rethrown.

@@ -7,8 +7,9 @@ namespace Mlops.Features.IO;
 /// Expands what a reader is given — one file, a folder of part files, or a glob — into the files to read,
 /// on any <see cref="BlobStore"/>. Hidden and bookkeeping files (names starting with '_' or '.', such as
 /// <c>_SUCCESS</c> or a writer's <c>_temporary</c> folder) are skipped, as Spark and Hadoop do.
+/// Shared with Mlops.Training's Parquet dataset (InternalsVisibleTo).
 /// </summary>
-public static class SourceFiles
+internal static class SourceFiles
 {
     /// <summary>Lists the files a location names, ordered by path.</summary>
     /// <param name="location">A file path or URL, a folder, or a glob whose last segments may contain <c>*</c>, <c>?</c> or <c>**</c>.</param>

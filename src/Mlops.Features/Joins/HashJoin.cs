@@ -59,7 +59,7 @@ internal sealed class HashJoin
             partitions.Add(join.UnmatchedBuildRows);
         }
 
-        return Frame.FromPartitions(plan.OutputSchema, partitions, join.EstimateRows(left, right));
+        return Frame.FromPartitions(plan.OutputSchema, partitions, join.EstimateRows(left, right)).WithSession(left.Session);
     }
 
     // The probe side's count: exact for inner and outer joins on unique build keys, an upper bound for
@@ -117,7 +117,7 @@ internal sealed class HashJoin
         var built = _build.Get(cancellationToken);
         var matched = new byte[built.Table.RowCount];
         var probeKeys = _probe.Select(_plan.Keys.Select(k => k.Name).ToArray());
-        FrameExecution.RunPartitions(probeKeys, (_, batches, ct) => MarkMatches(built.Table, batches, matched, ct), FrameExecution.DefaultDegreeOfParallelism, cancellationToken);
+        FrameExecution.RunPartitions(probeKeys, (_, batches, ct) => MarkMatches(built.Table, batches, matched, ct), probeKeys.Session.DegreeOfParallelism, cancellationToken);
 
         var noProbe = EmptyBatch(_probe.Schema);
         var chunk = Math.Min(MaxBatchRows, Math.Max(1, matched.Length));

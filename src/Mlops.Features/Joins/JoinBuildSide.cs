@@ -46,7 +46,7 @@ internal sealed class JoinBuildSide
         var parts = FrameExecution.RunPartitions(
             _frame,
             (_, batches, ct) => batches.Where(b => b.Length > 0).ToList(),
-            FrameExecution.DefaultDegreeOfParallelism,
+            _frame.Session.DegreeOfParallelism,
             cancellationToken);
         var batches = parts.SelectMany(p => p).ToArray();
         var rows = batches.Sum(b => (long)b.Length);

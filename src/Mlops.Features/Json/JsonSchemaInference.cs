@@ -14,7 +14,7 @@ internal static class JsonSchemaInference
 {
     public static Schema Infer(IReadOnlyList<StorageLocation> files, JsonSettings settings, CancellationToken cancellationToken)
     {
-        var samples = TextFileSampler.SampleAll(files, (file, ct) => Sample(file, settings, ct), cancellationToken);
+        var samples = TextFileSampler.SampleAll(files, (file, ct) => Sample(file, settings, ct), settings.DegreeOfParallelism, cancellationToken);
         var types = new Dictionary<string, InferredType>(StringComparer.Ordinal);
         var lines = 0L;
         var malformed = false;

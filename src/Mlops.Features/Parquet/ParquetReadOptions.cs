@@ -11,6 +11,6 @@ public sealed class ParquetReadOptions
     /// </summary>
     public IReadOnlyList<string>? Columns { get; init; }
 
-    /// <summary>Resolves the path to a store; <see cref="StorageResolver.Default"/> if null.</summary>
+    /// <summary>Resolves the path to a store; the reading <see cref="FrameSession"/>'s resolver if null.</summary>
     public StorageResolver? Resolver { get; init; }
 }

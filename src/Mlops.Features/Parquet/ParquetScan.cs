@@ -11,11 +11,11 @@ namespace Mlops.Features.Parquet;
 /// </summary>
 internal static class ParquetScan
 {
-    public static Frame Read(string path, ParquetReadOptions? options)
+    public static Frame Read(string path, ParquetReadOptions? options, StorageResolver resolver)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new ParquetReadOptions();
-        var files = SourceFiles.Expand(path, options.Resolver, ".parquet");
+        var files = SourceFiles.Expand(path, options.Resolver ?? resolver, ".parquet");
         var footers = ReadFooters(files);
 
         var first = footers[0];

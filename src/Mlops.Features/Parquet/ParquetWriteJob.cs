@@ -57,7 +57,7 @@ internal sealed class ParquetWriteJob
         options ??= new ParquetWriteOptions();
         options.Validate();
         var clock = Stopwatch.StartNew();
-        var destination = (options.Resolver ?? StorageResolver.Default).Resolve(path);
+        var destination = (options.Resolver ?? frame.Session.Resolver).Resolve(path);
         destination = destination with { Path = destination.Path.TrimEnd('/') };
         if (destination.Path.Length == 0)
         {
@@ -99,7 +99,7 @@ internal sealed class ParquetWriteJob
     private List<WrittenPart> WriteParts(CancellationToken ct)
     {
         var partitions = _frame.Partitions;
-        var degree = _options.DegreeOfParallelism ?? FrameExecution.DefaultDegreeOfParallelism;
+        var degree = _options.DegreeOfParallelism ?? _frame.Session.DegreeOfParallelism;
         var workers = Math.Max(1, Math.Min(degree, partitions.Count));
         var results = new List<WrittenPart>[workers];
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -29,12 +29,12 @@ public sealed class ParquetWriteOptions
     /// <summary>What to do when the destination exists; <see cref="SaveMode.ErrorIfExists"/> by default.</summary>
     public SaveMode Mode { get; init; } = SaveMode.ErrorIfExists;
 
-    /// <summary>Resolves the path to a store; <see cref="StorageResolver.Default"/> if null.</summary>
+    /// <summary>Resolves the path to a store; the frame's <see cref="Frame.Session"/>'s resolver if null.</summary>
     public StorageResolver? Resolver { get; init; }
 
     /// <summary>
     /// How many part files are encoded at once, each by its own worker that pulls partitions and appends them
-    /// as row groups to its file; <see cref="FrameExecution.DefaultDegreeOfParallelism"/> if null.
+    /// as row groups to its file; the frame's <see cref="FrameSession.DegreeOfParallelism"/> if null.
     /// </summary>
     public int? DegreeOfParallelism { get; init; }
 

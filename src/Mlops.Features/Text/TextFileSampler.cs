@@ -7,14 +7,14 @@ namespace Mlops.Features.Text;
 internal static class TextFileSampler
 {
     /// <summary>Applies <paramref name="sample"/> to every file in parallel and returns the results in file order.</summary>
-    public static T[] SampleAll<T>(IReadOnlyList<StorageLocation> files, Func<StorageLocation, CancellationToken, T> sample, CancellationToken cancellationToken)
+    public static T[] SampleAll<T>(IReadOnlyList<StorageLocation> files, Func<StorageLocation, CancellationToken, T> sample, int degreeOfParallelism, CancellationToken cancellationToken)
     {
         var results = new T[files.Count];
         var errors = new Exception?[files.Count];
         Parallel.For(
             0,
             files.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = FrameExecution.DefaultDegreeOfParallelism, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = cancellationToken },
             i =>
             {
                 try

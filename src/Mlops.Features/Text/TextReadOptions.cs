@@ -58,7 +58,7 @@ public abstract class TextReadOptions
     /// </summary>
     public int MaxRecordBytes { get; set; } = 64 * 1024 * 1024;
 
-    /// <summary>Resolves the path to a store; <see cref="StorageResolver.Default"/> if null.</summary>
+    /// <summary>Resolves the path to a store; the reading <see cref="FrameSession"/>'s resolver if null.</summary>
     public StorageResolver? Resolver { get; set; }
 
     /// <summary>Checks the options; called by the readers.</summary>

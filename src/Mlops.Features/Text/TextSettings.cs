@@ -33,4 +33,7 @@ internal abstract class TextSettings
     public Schema? Schema { get; }
 
     public StorageResolver? Resolver { get; }
+
+    /// <summary>How many files schema inference samples at once: the reading session's degree of parallelism.</summary>
+    public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }

@@ -155,7 +155,7 @@ public sealed class VectorAssembler
         var schema = new Schema(frame.Schema.FieldsList.Append(outputField), frame.Schema.Metadata);
         var kernel = new VectorAssemblerKernel(schema, inputs.ToArray(), slots.Count, handleInvalid);
         var partitions = frame.Partitions.Select((partition, i) => (FramePartition)(ct => kernel.Run(partition(ct), i, ct))).ToArray();
-        return Frame.FromPartitions(schema, partitions, handleInvalid == HandleInvalid.Skip ? null : frame.EstimatedRowCount, frame.IsRowCountExact);
+        return Frame.FromPartitions(schema, partitions, handleInvalid == HandleInvalid.Skip ? null : frame.EstimatedRowCount, frame.IsRowCountExact).WithSession(frame.Session);
     }
 
     /// <inheritdoc/>
@@ -179,7 +179,10 @@ public sealed class VectorAssembler
             }
             else if (!IsSupported(schema.FieldsList[index].DataType))
             {
-                problems.Add($"input column '{name}' has unsupported type {FrameText.TypeName(schema.FieldsList[index].DataType)}");
+                var type = schema.FieldsList[index].DataType;
+                problems.Add($"input column '{name}' has unsupported type {FrameText.TypeName(type)}" + (type is StringType
+                    ? " (CSV read without a schema gives string columns: set CsvReadOptions.InferSchema = true, give a schema, or cast the column)"
+                    : string.Empty));
             }
         }
 

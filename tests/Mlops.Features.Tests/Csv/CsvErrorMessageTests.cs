@@ -106,5 +106,5 @@ public sealed class CsvErrorMessageTests : IDisposable
     }
 
     private static DataFormatException Read(string path) =>
-        Assert.Throws<DataFormatException>(() => Frame.ReadCsv(path, header: true).Collect());
+        Assert.Throws<DataFormatException>(() => Frame.ReadCsv(path, new CsvReadOptions { Header = true }).Collect());
 }

@@ -26,7 +26,7 @@ public sealed class CsvReadOptionsTests : IDisposable
     public void HeaderGivesNamesWithSparksFixesForEmptyAndRepeatedNames()
     {
         var path = _files.Write("a.csv", "id,,id,x\n1,2,3,4\n");
-        var frame = Frame.ReadCsv(path, header: true);
+        var frame = Frame.ReadCsv(path, new CsvReadOptions { Header = true });
         Assert.Equal(["id0", "_c1", "id2", "x"], frame.Columns);
     }
 

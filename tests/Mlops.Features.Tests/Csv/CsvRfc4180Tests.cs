@@ -12,7 +12,7 @@ public sealed class CsvRfc4180Tests : IDisposable
     public void QuotedFieldsHoldDelimitersDoubledQuotesAndLineBreaks()
     {
         var path = _files.Write("a.csv", "id,text\n1,\"a,b\"\n2,\"say \"\"hi\"\"\"\n3,\"line1\nline2\"\n4,\"crlf1\r\ncrlf2\"\n5,plain\n");
-        var rows = FrameValues.Rows(Frame.ReadCsv(path, header: true));
+        var rows = FrameValues.Rows(Frame.ReadCsv(path, new CsvReadOptions { Header = true }));
         Assert.Equal(
             [
                 ["1", "a,b"],
@@ -31,7 +31,7 @@ public sealed class CsvRfc4180Tests : IDisposable
     public void LineEndingsAreLfCrlfOrLoneCr(string eol)
     {
         var path = _files.Write("a.csv", $"a,b{eol}1,2{eol}3,4{eol}");
-        Assert.Equal([["1", "2"], ["3", "4"]], FrameValues.Rows(Frame.ReadCsv(path, header: true)));
+        Assert.Equal([["1", "2"], ["3", "4"]], FrameValues.Rows(Frame.ReadCsv(path, new CsvReadOptions { Header = true })));
     }
 
     [Theory]
@@ -42,14 +42,14 @@ public sealed class CsvRfc4180Tests : IDisposable
     public void TrailingLineBreakIsOptional(string content)
     {
         var path = _files.Write("a.csv", content);
-        Assert.Equal([["1", "2"], ["3", "4"]], FrameValues.Rows(Frame.ReadCsv(path, header: true)));
+        Assert.Equal([["1", "2"], ["3", "4"]], FrameValues.Rows(Frame.ReadCsv(path, new CsvReadOptions { Header = true })));
     }
 
     [Fact]
     public void EmptyFieldIsNullButQuotedEmptyStringIsEmpty()
     {
         var path = _files.Write("a.csv", "a,b,c\n,\"\",x\n\"\",,\n");
-        var rows = FrameValues.Rows(Frame.ReadCsv(path, header: true));
+        var rows = FrameValues.Rows(Frame.ReadCsv(path, new CsvReadOptions { Header = true }));
         Assert.Equal([[null, "", "x"], ["", null, null]], rows);
     }
 
@@ -73,14 +73,14 @@ public sealed class CsvRfc4180Tests : IDisposable
     public void TrailingDelimiterMakesAnEmptyLastField()
     {
         var path = _files.Write("a.csv", "a,b,c\n1,2,\n");
-        Assert.Equal([["1", "2", null]], FrameValues.Rows(Frame.ReadCsv(path, header: true)));
+        Assert.Equal([["1", "2", null]], FrameValues.Rows(Frame.ReadCsv(path, new CsvReadOptions { Header = true })));
     }
 
     [Fact]
     public void BlankLinesAreSkippedAndLineNumbersStayPhysical()
     {
         var path = _files.Write("a.csv", "a,b\n\n1,2\r\n\r\n\n3\n");
-        var e = Assert.Throws<DataFormatException>(() => Frame.ReadCsv(path, header: true).Collect());
+        var e = Assert.Throws<DataFormatException>(() => Frame.ReadCsv(path, new CsvReadOptions { Header = true }).Collect());
         Assert.Equal(6, e.Line);
         Assert.StartsWith($"{path}:6, column 'b': ", e.Message, StringComparison.Ordinal);
     }
@@ -89,7 +89,7 @@ public sealed class CsvRfc4180Tests : IDisposable
     public void LineNumbersCountLineBreaksInsideQuotedFields()
     {
         var path = _files.Write("a.csv", "a,b\n1,\"x\ny\r\nz\"\n2,\"p\rq\"\n3\n");
-        var e = Assert.Throws<DataFormatException>(() => Frame.ReadCsv(path, header: true).Collect());
+        var e = Assert.Throws<DataFormatException>(() => Frame.ReadCsv(path, new CsvReadOptions { Header = true }).Collect());
         Assert.Equal(7, e.Line);
     }
 
@@ -98,7 +98,7 @@ public sealed class CsvRfc4180Tests : IDisposable
     {
         var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat("name,v\nx,1\n"u8.ToArray()).ToArray();
         var path = _files.WriteBytes("bom.csv", bytes);
-        var frame = Frame.ReadCsv(path, header: true);
+        var frame = Frame.ReadCsv(path, new CsvReadOptions { Header = true });
         Assert.Equal(["name", "v"], frame.Columns);
         Assert.Equal([["x", "1"]], FrameValues.Rows(frame));
     }
@@ -134,7 +134,7 @@ public sealed class CsvRfc4180Tests : IDisposable
         }
 
         var path = _files.Write("big.csv", sb.ToString());
-        Assert.Equal(expected, FrameValues.Rows(Frame.ReadCsv(path, header: true)));
+        Assert.Equal(expected, FrameValues.Rows(Frame.ReadCsv(path, new CsvReadOptions { Header = true })));
     }
 
     [Fact]

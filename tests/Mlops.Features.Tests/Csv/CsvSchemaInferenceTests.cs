@@ -30,6 +30,38 @@ public sealed class CsvSchemaInferenceTests : IDisposable
             FrameValues.Rows(frame));
     }
 
+    [Fact]
+    public void HeaderShorthandInfersTypesSoTheSeedCatalogAssembles()
+    {
+        // The catalog the seed writes (samples/RecommendationEngine/SyntheticData.cs): quoted names with commas and quotes.
+        var path = _files.Write(
+            "product_catalog.csv",
+            "product_id,product_name,category,product_price,in_stock\n"
+            + "1,\"Item 1 \"\"Home\"\"\",\"Home, Garden\",12.50,true\n"
+            + "2,Item 2,Books,7.00,false\n");
+
+        var frame = Frame.ReadCsv(path, header: true);
+
+        Assert.Equal(
+            ["int", "string", "string", "double", "boolean"],
+            frame.Schema.FieldsList.Select(f => TypeName(f.DataType)));
+        Assert.IsType<DoubleType>(frame.Schema.GetFieldByName("product_price").DataType);
+        var assembled = new VectorAssembler().SetInputCols("product_id", "product_price").SetOutputCol("features").Transform(frame);
+        Assert.Equal(2, assembled.Count());
+    }
+
+    [Fact]
+    public void StringColumnsInAVectorAssemblerNameTheColumnAndTheOption()
+    {
+        var path = _files.Write("product_catalog.csv", "product_id,product_price\n1,12.50\n");
+
+        var strings = Frame.ReadCsv(path, new CsvReadOptions { Header = true });
+        var error = Assert.Throws<SchemaException>(() => new VectorAssembler().SetInputCols("product_price").SetOutputCol("features").Transform(strings));
+
+        Assert.Contains("'product_price' has unsupported type string", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CsvReadOptions.InferSchema = true", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("1\n2147483648\n", "bigint")]
     [InlineData("1\n2.5\n", "double")]

@@ -3,6 +3,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using Azure.Storage.Blobs;
 using Mlops.Storage;
+using Mlops.Storage.Azure;
 using Mlops.Tests.Support;
 
 namespace Mlops.Features.Tests.Storage;
@@ -24,10 +25,13 @@ public sealed class BlobStorageFrameTests
     public BlobStorageFrameTests(AzuriteFixture azurite)
     {
         _azurite = azurite;
-        _resolver = new StorageResolver(new StorageOptions
-        {
-            Accounts = { [AzuriteFixture.AccountName] = new AzureBlobAccountOptions { ConnectionString = azurite.ConnectionString } },
-        });
+        _resolver = new StorageResolver(providers:
+        [
+            new AzureBlobStoreProvider(new AzureBlobStorageOptions
+            {
+                Accounts = { [AzuriteFixture.AccountName] = new AzureBlobAccountOptions { ConnectionString = azurite.ConnectionString } },
+            }),
+        ]);
         _container = azurite.NewContainer();
         _container.CreateIfNotExists();
     }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Mlops.Storage;
+using Mlops.Storage.Azure;
 using Mlops.Tests.Support;
 using Mlops.Tracking.Models;
 using Mlops.Tracking.Models.MLNet;
@@ -19,10 +20,13 @@ public sealed class AzureArtifactTests : IDisposable
     public AzureArtifactTests(AzuriteFixture azurite)
     {
         _azurite = azurite;
-        _resolver = new StorageResolver(new StorageOptions
-        {
-            Accounts = { [AzuriteFixture.AccountName] = new AzureBlobAccountOptions { ConnectionString = azurite.ConnectionString } },
-        });
+        _resolver = new StorageResolver(providers:
+        [
+            new AzureBlobStoreProvider(new AzureBlobStorageOptions
+            {
+                Accounts = { [AzuriteFixture.AccountName] = new AzureBlobAccountOptions { ConnectionString = azurite.ConnectionString } },
+            }),
+        ]);
     }
 
     public void Dispose() => _folder.Dispose();

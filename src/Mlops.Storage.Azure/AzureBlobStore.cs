@@ -7,8 +7,9 @@ using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
+using Mlops.Storage;
 
-namespace Mlops.Storage;
+namespace Mlops.Storage.Azure;
 
 /// <summary>
 /// A <see cref="BlobStore"/> over one Azure Blob Storage container, optionally rooted at a prefix inside it.

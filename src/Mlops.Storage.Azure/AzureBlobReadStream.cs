@@ -4,8 +4,9 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Polly;
+using Mlops.Storage;
 
-namespace Mlops.Storage;
+namespace Mlops.Storage.Azure;
 
 /// <summary>
 /// A seekable read stream over a blob that downloads it in ranged chunks, one chunk in memory at a time.

@@ -3,8 +3,9 @@ using System.Text;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Mlops.Storage;
 
-namespace Mlops.Storage;
+namespace Mlops.Storage.Azure;
 
 /// <summary>
 /// Writes a block blob as staged blocks and makes it visible with one <c>Put Block List</c> on commit, which

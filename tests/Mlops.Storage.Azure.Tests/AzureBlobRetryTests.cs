@@ -3,11 +3,13 @@ using Azure.Core;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Mlops.Core.Tests.Storage;
 using Mlops.Storage;
+using Mlops.Storage.Azure;
 using Mlops.Tests.Support;
 using Polly.Timeout;
 
-namespace Mlops.Core.Tests.Storage;
+namespace Mlops.Storage.Azure.Tests;
 
 /// <summary>
 /// Retries against a real Azurite conversation with faults injected into the Azure SDK pipeline: transient

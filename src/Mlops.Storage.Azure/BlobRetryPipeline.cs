@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using Mlops.Storage;
 
-namespace Mlops.Storage;
+namespace Mlops.Storage.Azure;
 
 /// <summary>
 /// Builds the one resilience pipeline that governs every remote blob call: an outer retry on transient

@@ -3,10 +3,12 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
+using Mlops.Core.Tests.Storage;
 using Mlops.Storage;
+using Mlops.Storage.Azure;
 using Mlops.Tests.Support;
 
-namespace Mlops.Core.Tests.Storage;
+namespace Mlops.Storage.Azure.Tests;
 
 /// <summary>What only the Azure store does: how it uses blocks, SAS handling, ETag-checked reads, root prefixes.</summary>
 [Collection(AzuriteCollection.Name)]
@@ -103,10 +105,13 @@ public sealed class AzureBlobStoreTests : IDisposable
     [Fact]
     public async Task The_resolver_reaches_azurite_through_an_emulator_url()
     {
-        var resolver = new StorageResolver(new StorageOptions
-        {
-            Accounts = { [AzuriteFixture.AccountName] = new AzureBlobAccountOptions { ConnectionString = _azurite.ConnectionString } },
-        });
+        var resolver = new StorageResolver(providers:
+        [
+            new AzureBlobStoreProvider(new AzureBlobStorageOptions
+            {
+                Accounts = { [AzuriteFixture.AccountName] = new AzureBlobAccountOptions { ConnectionString = _azurite.ConnectionString } },
+            }),
+        ]);
         var location = resolver.Resolve($"{_azurite.BlobEndpoint}/{_container.Name}/reports/summary.txt");
 
         await using (var writer = await location.Store.OpenWriteAsync(location.Path))

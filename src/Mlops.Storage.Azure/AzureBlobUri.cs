@@ -1,6 +1,7 @@
 using System.Net;
+using Mlops.Storage;
 
-namespace Mlops.Storage;
+namespace Mlops.Storage.Azure;
 
 /// <summary>
 /// A blob location parsed from one of the URI forms tools write: <c>wasbs://container@account.blob.core.windows.net/path</c>

@@ -1,8 +1,10 @@
 using Azure.Storage.Blobs;
+using Mlops.Core.Tests.Storage;
 using Mlops.Storage;
+using Mlops.Storage.Azure;
 using Mlops.Tests.Support;
 
-namespace Mlops.Core.Tests.Storage;
+namespace Mlops.Storage.Azure.Tests;
 
 /// <summary>The store contract against a real Azurite, in a container that the first write creates, under a root prefix.</summary>
 [Collection(AzuriteCollection.Name)]

@@ -1,6 +1,7 @@
 using Azure.Core;
+using Mlops.Storage;
 
-namespace Mlops.Storage;
+namespace Mlops.Storage.Azure;
 
 /// <summary>
 /// How to reach one Azure Storage account. Give either a <see cref="ConnectionString"/>, or a

@@ -2,8 +2,9 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
+using Mlops.Storage;
 
-namespace Mlops.Storage;
+namespace Mlops.Storage.Azure;
 
 /// <summary>Moving a folder of blobs: server-side copies, then deletes.</summary>
 public partial class AzureBlobStore
