@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Mlops.Storage;
 using Mlops.Tracking;
+using Mlops.Tracking.Models;
 using Mlops.Tracking.Registry;
 using Mlops.Tracking.Stores;
 
@@ -70,9 +71,11 @@ public static class MlopsTrackingServiceCollectionExtensions
             {
                 AsyncQueueCapacity = options.AsyncQueueCapacity,
                 AsyncFlushInterval = options.AsyncFlushInterval,
+                Flavors = provider.GetRequiredService<ModelFlavorRegistry>(),
             };
         });
         services.TryAddSingleton(provider => provider.GetRequiredService<TrackingClient>().Registry!);
+        ModelFlavorMlopsBuilderExtensions.AddFlavorRegistry(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrackingOptions>, TrackingOptionsValidator>());
         return services.AddOptions<TrackingOptions>().ValidateDataAnnotations().ValidateOnStart();
     }
