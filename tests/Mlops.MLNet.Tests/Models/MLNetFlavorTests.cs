@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Mlops.Tracking.Models;
-using Mlops.MLNet;
 using Mlops.Tracking;
+using Mlops.Tracking.Models;
 using Mlops.Tracking.Tests.Support;
 
 namespace Mlops.MLNet.Tests.Models;
@@ -105,5 +105,20 @@ public sealed class ModelFlavorTests : IDisposable
         using var run = tracking.StartRun();
         Assert.Contains("System.String", Assert.Throws<MlflowException>(() => run.LogModel("not a model")).Message, StringComparison.Ordinal);
         Assert.Equal(404, Assert.Throws<MlflowException>(() => tracking.LoadModel($"runs:/{run.RunId}/nothing")).HttpStatusCode);
+    }
+
+    [Fact]
+    public void AddMLNetFlavor_gives_the_containers_tracking_client_the_mlnet_flavor()
+    {
+        var (_, model, data, _) = Train();
+        var services = new ServiceCollection();
+        services.AddMlops().AddMLNetFlavor();
+        services.AddMlopsTracking(o => o.TrackingUri = "sqlite:///" + _folder.Combine("di.db"));
+        using var provider = services.BuildServiceProvider();
+        var tracking = provider.GetRequiredService<TrackingClient>();
+        Assert.Equal([MLNetFlavor.FlavorName], tracking.Flavors.All.Select(f => f.Name));
+        using var run = tracking.StartRun();
+        using var loaded = tracking.LoadModel(run.LogModel(new MLNetModel(model, data.Schema)).ModelUri);
+        Assert.IsType<LoadedMLNetModel>(loaded);
     }
 }
