@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Mlops.Hosting;
 using Mlops.Storage;
+using Mlops.Tracking.Models;
 using Mlops.Tracking.Registry;
 using Mlops.Tracking.Stores;
 
@@ -58,11 +59,13 @@ public static class TrackingMlopsBuilderExtensions
                 provider.GetService<StorageResolver>(),
                 provider.GetService<TimeProvider>())
             {
+                Flavors = provider.GetRequiredService<ModelFlavorRegistry>(),
                 AsyncQueueCapacity = options.AsyncQueueCapacity,
                 AsyncFlushInterval = options.AsyncFlushInterval,
             };
         });
         services.TryAddSingleton(provider => provider.GetRequiredService<TrackingClient>().Registry);
+        ModelFlavorMlopsBuilderExtensions.AddFlavorRegistry(services);
         return builder;
     }
 }

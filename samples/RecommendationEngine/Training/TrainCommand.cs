@@ -60,47 +60,29 @@ public static class TrainCommand
             .Dense(1, Activation.Sigmoid)
             .Compile(Optimizer.Adam(settings.LearningRate), Loss.BinaryCrossEntropy, Metric.Accuracy));
 
-        TrackingClient? tracking = null;
-        ActiveRun? run = null;
-        try
+        // The callback opens the tracking store and starts the run on the chief only, and ends it FAILED if Fit throws.
+        using var trackingCallback = new TrackingCallback(settings.TrackingUri, new TrackingCallbackOptions
         {
-            var trackingCallback = new TrackingCallback(() =>
-            {
-                tracking = new TrackingClient(settings.TrackingUri);
-                var experimentId = tracking.GetOrCreateExperiment(PrepareTracking.Experiment);
-                run = tracking.StartRun("model_training", experimentId, new Dictionary<string, string> { ["stage"] = "model_training" });
-                run.LogParam("features", settings.Features);
-                run.LogParam("train_rows", trainRows);
-                run.LogParam("seed", settings.Seed);
-                return run;
-            });
-            var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory), trackingCallback };
-            var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? Verbosity.Auto : Verbosity.Silent);
-            if (strategy.IsChief)
-            {
-                model.Save(settings.ModelOut);
-                var last = history.Epochs.Count - 1;
-                new TrainingSummary(
-                    run!.RunId,
-                    history["loss"][last],
-                    history["accuracy"][last],
-                    history["val_loss"][last],
-                    history["val_accuracy"][last]).Write(Path.Combine(settings.ModelOut, SummaryFile));
-                run.End();
-            }
+            ExperimentName = PrepareTracking.Experiment,
+            RunName = "model_training",
+            Tags = new Dictionary<string, string> { ["stage"] = "model_training" },
+            Parameters = new Dictionary<string, object?> { ["features"] = settings.Features, ["train_rows"] = trainRows, ["seed"] = settings.Seed },
+        });
+        var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory), trackingCallback };
+        var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? Verbosity.Auto : Verbosity.Silent);
+        if (trackingCallback.Run is { } run)
+        {
+            model.Save(settings.ModelOut);
+            var last = history.Epochs.Count - 1;
+            new TrainingSummary(
+                run.RunId,
+                history["loss"][last],
+                history["accuracy"][last],
+                history["val_loss"][last],
+                history["val_accuracy"][last]).Write(Path.Combine(settings.ModelOut, SummaryFile));
+        }
 
-            return 0;
-        }
-        catch
-        {
-            run?.End(RunStatus.Failed);
-            throw;
-        }
-        finally
-        {
-            run?.Dispose();
-            tracking?.Dispose();
-        }
+        return 0;
     }
 
     /// <summary>The training rows (shuffled, batched) and the held-out validation rows (the last ones) of the features.</summary>

@@ -41,6 +41,13 @@ public sealed record LoggedModel
 public partial class TrackingClient
 {
     /// <summary>
+    /// The flavors this client logs and loads models with; empty unless given. In a host the container's registry
+    /// (filled by <c>.AddMLNetFlavor()</c>, <c>.AddTorchSharpFlavor()</c>); without one,
+    /// <c>new TrackingClient(uri) { Flavors = ModelFlavorRegistry.Create(new MLNetFlavor()) }</c> or <c>client.Flavors.Add(...)</c>.
+    /// </summary>
+    public ModelFlavorRegistry Flavors { get; init; } = new();
+
+    /// <summary>
     /// Logs a model as run artifacts: its flavor's files plus an <c>MLmodel</c> manifest with the signature and an
     /// optional input example; records it in the run's <c>mlflow.log-model.history</c> tag; and, if
     /// <paramref name="registeredModelName"/> is given, registers a new version of that model.
@@ -59,7 +66,7 @@ public partial class TrackingClient
         }
 
         var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
-        var flavor = ModelFlavors.ForModel(model);
+        var flavor = Flavors.ForModel(model);
         var folder = Path.Combine(Path.GetTempPath(), "mlops-model-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -106,8 +113,8 @@ public partial class TrackingClient
 
     /// <summary>
     /// Loads a model by URI: <c>runs:/&lt;run_id&gt;/&lt;path&gt;</c>, <c>models:/&lt;name&gt;/&lt;version&gt;</c>,
-    /// <c>models:/&lt;name&gt;@&lt;alias&gt;</c> or an artifact location. Returns the flavor's loaded model; ML.NET
-    /// models implement <see cref="IColumnPredictor"/>.
+    /// <c>models:/&lt;name&gt;@&lt;alias&gt;</c> or an artifact location. Returns the loaded model of the first of
+    /// <see cref="Flavors"/> the manifest lists; ML.NET and TorchSharp models implement <see cref="IColumnPredictor"/>.
     /// </summary>
     public virtual ILoadedModel LoadModel(string modelUri, CancellationToken cancellationToken = default) => Wait(LoadModelAsync(modelUri, cancellationToken));
 
@@ -126,7 +133,7 @@ public partial class TrackingClient
             }
 
             var manifest = ModelManifest.Parse(await File.ReadAllTextAsync(manifestPath, cancellationToken).ConfigureAwait(false), location + "/" + ModelManifest.FileName);
-            var flavor = ModelFlavors.ForManifest(manifest, location);
+            var flavor = Flavors.ForManifest(manifest, location);
 
             // Flavors read their files eagerly, so the download folder can go once the model is loaded.
             return await flavor.LoadAsync(folder, manifest, cancellationToken).ConfigureAwait(false);

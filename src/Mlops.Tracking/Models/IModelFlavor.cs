@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 namespace Mlops.Tracking.Models;
 
 /// <summary>
-/// A way to save and load one kind of model (MLflow's flavors): ML.NET here, TorchSharp in the training package.
-/// Register flavors with <see cref="ModelFlavors"/>.
+/// A way to save and load one kind of model (MLflow's flavors): ML.NET in Mlops.MLNet, TorchSharp in
+/// Mlops.Training.Tracking. A <see cref="TrackingClient"/> logs and loads with the flavors of its
+/// <see cref="TrackingClient.Flavors"/> registry.
 /// </summary>
 public interface IModelFlavor
 {
@@ -40,44 +41,4 @@ public interface IColumnPredictor
 {
     /// <summary>Predicts for every row of the input columns.</summary>
     IReadOnlyDictionary<string, Array> Predict(IReadOnlyDictionary<string, Array> inputs);
-}
-
-/// <summary>The flavors known to the process; the ML.NET flavor is registered by default.</summary>
-public static class ModelFlavors
-{
-    private static readonly Lock s_lock = new();
-    private static List<IModelFlavor> s_flavors = [new MLNet.MLNetFlavor()];
-
-    /// <summary>The registered flavors, in registration order.</summary>
-    public static IReadOnlyList<IModelFlavor> All
-    {
-        get
-        {
-            lock (s_lock)
-            {
-                return s_flavors;
-            }
-        }
-    }
-
-    /// <summary>Adds a flavor (replacing one of the same name).</summary>
-    public static void Register(IModelFlavor flavor)
-    {
-        ArgumentNullException.ThrowIfNull(flavor);
-        lock (s_lock)
-        {
-            s_flavors = [.. s_flavors.Where(f => f.Name != flavor.Name), flavor];
-        }
-    }
-
-    /// <summary>The first flavor that can save the object.</summary>
-    /// <exception cref="MlflowException">None can (INVALID_PARAMETER_VALUE), naming its type.</exception>
-    public static IModelFlavor ForModel(object model) =>
-        All.FirstOrDefault(f => f.CanSave(model)) ?? throw MlflowException.InvalidParameter(
-            $"No model flavor can save an object of type {model.GetType().FullName}. Registered flavors: {string.Join(", ", All.Select(f => f.Name))}.");
-
-    /// <summary>The first registered flavor the manifest lists.</summary>
-    public static IModelFlavor ForManifest(ModelManifest manifest, string source) =>
-        All.FirstOrDefault(f => manifest.Flavors.ContainsKey(f.Name)) ?? throw MlflowException.InvalidParameter(
-            $"The model at {source} has flavors [{string.Join(", ", manifest.Flavors.Keys)}], none of which is registered here ({string.Join(", ", All.Select(f => f.Name))}).");
 }

@@ -1,10 +1,10 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Mlops.MLNet;
 using Mlops.Storage;
 using Mlops.Storage.Azure;
 using Mlops.Tests.Support;
 using Mlops.Tracking.Models;
-using Mlops.Tracking.Models.MLNet;
 using Mlops.Tracking.Tests.Support;
 
 namespace Mlops.Tracking.Tests.Artifacts;
@@ -45,7 +45,7 @@ public sealed class AzureArtifactTests : IDisposable
         var container = _azurite.NewContainer();
         container.CreateIfNotExists();
         var root = $"wasbs://{container.Name}@{AzuriteFixture.AccountName}.blob.core.windows.net/mlruns";
-        using var tracking = new TrackingClient(_folder.Combine("mlflow.db"), root, _resolver);
+        using var tracking = new TrackingClient(_folder.Combine("mlflow.db"), root, _resolver) { Flavors = ModelFlavorRegistry.Create(new MLNetFlavor()) };
         using var run = tracking.StartRun("azure");
         Assert.StartsWith(root + "/0/" + run.RunId + "/artifacts", run.Info.ArtifactUri, StringComparison.Ordinal);
 

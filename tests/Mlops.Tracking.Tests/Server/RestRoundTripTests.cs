@@ -3,7 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Mlops.Tracking.Models.MLNet;
+using Mlops.MLNet;
+using Mlops.Tracking.Models;
 using Mlops.Tracking.Rest;
 using Mlops.Tracking.Tests.Search;
 using Mlops.Tracking.Tests.Logging;
@@ -166,7 +167,7 @@ public sealed class RestRoundTripTests : IAsyncLifetime
     [Fact]
     public async Task Tracking_client_over_http_covers_experiments_runs_registry_and_models()
     {
-        using var tracking = new TrackingClient(_server.Uri);
+        using var tracking = new TrackingClient(_server.Uri) { Flavors = ModelFlavorRegistry.Create(new MLNetFlavor()) };
         var experimentId = tracking.GetOrCreateExperiment("http");
         Assert.Equal(experimentId, tracking.GetExperimentByName("http")!.ExperimentId);
         tracking.SetExperimentTag(experimentId, "owner", "me");

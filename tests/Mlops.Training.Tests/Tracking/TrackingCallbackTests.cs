@@ -2,6 +2,7 @@ using Mlops.Tracking;
 using Mlops.Tracking.Models;
 using Mlops.Training.Callbacks;
 using Mlops.Training.Data;
+using Mlops.Training.Tests.Distributed;
 using Mlops.Training.Tracking;
 using Metric = Mlops.Training.Metric;
 
@@ -23,13 +24,21 @@ public sealed class TrackingCallbackTests : IDisposable
             .Build(seed: 5)
             .Compile(Optimizer.Adam(0.01), Loss.BinaryCrossEntropy, Metric.Accuracy);
         using var tracking = new TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db"));
-        var callback = new TrackingCallback(() => tracking.StartRun("train", tracking.GetOrCreateExperiment("tests")), new TrackingCallbackOptions { RegisteredModelName = "recsys" });
+        using var callback = new TrackingCallback(tracking, new TrackingCallbackOptions
+        {
+            ExperimentName = "tests",
+            RunName = "train",
+            Parameters = new Dictionary<string, object?> { ["seed"] = 5 },
+            LogModel = true,
+            RegisteredModelName = "recsys",
+        });
         var history = model.Fit(train, epochs: 3, validation: validation, callbacks: [callback], verbose: Verbosity.Silent);
         var runId = callback.Run!.RunId;
-        callback.Run.End();
-        callback.Run.Dispose();
 
         var run = tracking.GetRun(runId);
+        Assert.Equal(RunStatus.Finished, run.Info.Status);
+        Assert.Equal(tracking.GetExperimentByName("tests")!.ExperimentId, run.Info.ExperimentId);
+        Assert.Equal("5", run.Data.Params["seed"]);
         var parameters = run.Data.Params;
         Assert.Equal("adam", parameters["optimizer_name"]);
         Assert.Equal("0.01", parameters["learning_rate"]);
@@ -64,7 +73,7 @@ public sealed class TrackingCallbackTests : IDisposable
         var (features, labels) = Data(64, 3, seed: 1);
         using var model = Sequential.Input(3).Dense(1, Activation.Sigmoid).Build(seed: 2).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
         model.Fit(Dataset.FromArrays(features, labels).Batch(32), verbose: Verbosity.Silent);
-        using var tracking = new TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db"));
+        using var tracking = new TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db")) { Flavors = ModelFlavorRegistry.Create(new TorchSharpModelFlavor()) };
         using var run = tracking.StartRun("train");
         run.LogModel(model);
         using var loaded = tracking.LoadModel($"runs:/{run.RunId}/model");
@@ -72,6 +81,72 @@ public sealed class TrackingCallbackTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => predictor.Predict(new Dictionary<string, Array> { ["features"] = new[] { new float[3], new float[2] } }));
         Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
         Assert.Contains("3 values per row", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_the_defaults_a_model_logged_after_Fit_is_logged_once()
+    {
+        var (features, labels) = Data(64, 3, seed: 4);
+        using var model = Sequential.Input(3).Dense(1, Activation.Sigmoid).Build(seed: 2).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
+        using var tracking = new TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db")) { Flavors = ModelFlavorRegistry.Create(new TorchSharpModelFlavor()) };
+        using var callback = new TrackingCallback(tracking);
+        model.Fit(Dataset.FromArrays(features, labels).Batch(32), epochs: 2, callbacks: [callback], verbose: Verbosity.Silent);
+        Assert.Null(callback.LoggedModel);
+        callback.Run!.LogModel(model);
+
+        var tags = tracking.GetRun(callback.Run.RunId).Data.Tags;
+        var history = System.Text.Json.Nodes.JsonNode.Parse(tags[MlflowTags.LoggedModels])!.AsArray();
+        Assert.Single(history);
+        Assert.Equal(2, tracking.GetMetricHistory(callback.Run.RunId, "loss").Count);
+    }
+
+    [Fact]
+    public void A_registered_model_name_without_LogModel_is_refused_when_the_callback_is_made()
+    {
+        using var tracking = new TrackingClient("sqlite:///" + Path.Combine(_root, "mlruns.db"));
+        var error = Assert.Throws<ArgumentException>(() => new TrackingCallback(tracking, new TrackingCallbackOptions { RegisteredModelName = "recsys" }));
+        Assert.Contains("LogModel", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_Fit_that_throws_leaves_the_run_failed_once_the_callback_is_disposed()
+    {
+        var (features, labels) = Data(64, 3, seed: 4);
+        using var model = Sequential.Input(3).Dense(1, Activation.Sigmoid).Build(seed: 2).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
+        var uri = "sqlite:///" + Path.Combine(_root, "mlruns.db");
+        string runId;
+        using (var callback = new TrackingCallback(uri))
+        {
+            Assert.Throws<ArgumentException>(() => model.Fit(Dataset.FromArrays(features, labels).Batch(32), epochs: 1, callbacks: [callback, new ThrowOnEpochEnd()], verbose: Verbosity.Silent));
+            runId = callback.Run!.RunId;
+            Assert.False(callback.Run.IsEnded);
+        }
+
+        using var tracking = new TrackingClient(uri);
+        Assert.Equal(RunStatus.Failed, tracking.GetRun(runId).Info.Status);
+    }
+
+    [Fact]
+    public void Two_replicas_give_one_run_logged_by_the_chief()
+    {
+        var database = Path.Combine(_root, "replicas.db");
+        using (var job = new StrategyProcesses(2, "tracking-fit", [database]))
+        {
+            StrategyCollectivesTests.AssertAllSucceeded(job.WaitAll(TimeSpan.FromSeconds(120)));
+        }
+
+        using var tracking = new TrackingClient("sqlite:///" + database);
+        var experiment = tracking.GetExperimentByName("replicas")!;
+        var run = Assert.Single(tracking.SearchRuns([experiment.ExperimentId]));
+        Assert.Equal(RunStatus.Finished, run.Info.Status);
+        Assert.Equal("2", run.Data.Params["num_replicas"]);
+        Assert.Equal([0L, 1L], tracking.GetMetricHistory(run.Info.RunId, "loss").Select(m => m.Step).Order());
+    }
+
+    private sealed class ThrowOnEpochEnd : Mlops.Training.Callbacks.Callback
+    {
+        public override void OnEpochEnd(int epoch, Mlops.Training.Callbacks.TrainingLogs logs) =>
+            throw new ArgumentException("stop here");
     }
 
     private static (float[][] Features, float[] Labels) Data(int rows, int width, int seed)

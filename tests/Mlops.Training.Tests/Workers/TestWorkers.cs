@@ -18,6 +18,7 @@ internal static class TestWorkers
         ["strategy-fit"] = StrategyWorkers.Fit,
         ["strategy-fit-bad"] = StrategyWorkers.FitBadInput,
         ["strategy-fit-resume"] = StrategyWorkers.FitResume,
+        ["tracking-fit"] = TrackingWorkers.Fit,
     };
 
     public static int Run(string mode, string[] args)

@@ -1,6 +1,7 @@
 using Microsoft.ML;
+using Mlops.Features;
 
-namespace Mlops.Features;
+namespace Mlops.MLNet;
 
 /// <summary>Presents frames to ML.NET.</summary>
 public static class FrameDataViewExtensions

@@ -1,4 +1,4 @@
-namespace Mlops.Features;
+namespace Mlops.MLNet;
 
 /// <summary>How <see cref="FrameDataViewExtensions.ToDataView"/> presents a frame to ML.NET.</summary>
 public sealed class FrameDataViewOptions

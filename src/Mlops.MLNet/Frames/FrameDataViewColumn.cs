@@ -2,7 +2,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using Microsoft.ML.Data;
 
-namespace Mlops.Features;
+namespace Mlops.MLNet;
 
 /// <summary>What kind of value a frame column becomes in ML.NET.</summary>
 internal enum DataViewValueKind

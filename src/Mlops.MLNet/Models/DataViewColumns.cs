@@ -1,7 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Mlops.Tracking;
+using Mlops.Tracking.Models;
 
-namespace Mlops.Tracking.Models.MLNet;
+namespace Mlops.MLNet;
 
 /// <summary>Reads the visible columns of an ML.NET <see cref="IDataView"/> into arrays (the output side of <see cref="IColumnPredictor.Predict"/>).</summary>
 internal static class DataViewColumns

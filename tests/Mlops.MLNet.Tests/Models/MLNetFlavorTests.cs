@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Mlops.Tracking;
 using Mlops.Tracking.Models;
-using Mlops.Tracking.Models.MLNet;
 using Mlops.Tracking.Tests.Support;
 
-namespace Mlops.Tracking.Tests.Models;
+namespace Mlops.MLNet.Tests.Models;
 
 public sealed class ModelFlavorTests : IDisposable
 {
@@ -46,7 +47,7 @@ public sealed class ModelFlavorTests : IDisposable
     public void Logged_registered_mlnet_model_loads_by_alias_and_predicts_like_the_original()
     {
         var (context, model, data, features) = Train();
-        using var tracking = new TrackingClient(_folder.Combine("mlflow.db"));
+        using var tracking = new TrackingClient(_folder.Combine("mlflow.db")) { Flavors = ModelFlavorRegistry.Create(new MLNetFlavor()) };
         LoggedModel logged;
         using (var run = tracking.StartRun("train"))
         {
@@ -88,7 +89,7 @@ public sealed class ModelFlavorTests : IDisposable
     public void Predict_refuses_ragged_and_unsupported_columns()
     {
         var (_, model, data, features) = Train();
-        using var tracking = new TrackingClient(_folder.Combine("mlflow.db"));
+        using var tracking = new TrackingClient(_folder.Combine("mlflow.db")) { Flavors = ModelFlavorRegistry.Create(new MLNetFlavor()) };
         using var run = tracking.StartRun();
         var logged = run.LogModel(new MLNetModel(model, data.Schema));
         using var loaded = tracking.LoadModel(logged.ModelUri);
@@ -100,30 +101,24 @@ public sealed class ModelFlavorTests : IDisposable
     [Fact]
     public void Unknown_models_and_missing_manifests_are_refused()
     {
-        using var tracking = new TrackingClient(_folder.Combine("mlflow.db"));
+        using var tracking = new TrackingClient(_folder.Combine("mlflow.db")) { Flavors = ModelFlavorRegistry.Create(new MLNetFlavor()) };
         using var run = tracking.StartRun();
         Assert.Contains("System.String", Assert.Throws<MlflowException>(() => run.LogModel("not a model")).Message, StringComparison.Ordinal);
         Assert.Equal(404, Assert.Throws<MlflowException>(() => tracking.LoadModel($"runs:/{run.RunId}/nothing")).HttpStatusCode);
     }
 
     [Fact]
-    public void Manifest_round_trips_and_bad_manifests_name_their_source()
+    public void AddMLNetFlavor_gives_the_containers_tracking_client_the_mlnet_flavor()
     {
-        var manifest = new ModelManifest
-        {
-            ArtifactPath = "model",
-            RunId = "abc",
-            Flavors = { ["mlnet"] = new JsonObject { ["model_file"] = "model.zip" }, ["torch"] = new JsonObject { ["weights"] = "w.pt" } },
-            Signature = new ModelSignature([SignatureField.Column("age", "double")]),
-        };
-        var parsed = ModelManifest.Parse(manifest.ToJson(), "mem");
-        Assert.Equal("abc", parsed.RunId);
-        Assert.Equal(["mlnet", "torch"], parsed.Flavors.Keys.Order());
-        Assert.Equal("age", parsed.Signature!.Inputs[0].Name);
-        Assert.Null(parsed.Signature.Outputs);
-        Assert.Contains("\"inputs\": \"[{", manifest.ToJson(), StringComparison.Ordinal);
-
-        var error = Assert.Throws<DataFormatException>(() => ModelManifest.Parse("flavors:\n  python_function: {}", "s3/MLmodel"));
-        Assert.Contains("s3/MLmodel", error.Message, StringComparison.Ordinal);
+        var (_, model, data, _) = Train();
+        var services = new ServiceCollection();
+        services.AddMlops().AddMLNetFlavor();
+        services.AddMlops().AddTracking(o => o.TrackingUri = "sqlite:///" + _folder.Combine("di.db"));
+        using var provider = services.BuildServiceProvider();
+        var tracking = provider.GetRequiredService<TrackingClient>();
+        Assert.Equal([MLNetFlavor.FlavorName], tracking.Flavors.All.Select(f => f.Name));
+        using var run = tracking.StartRun();
+        using var loaded = tracking.LoadModel(run.LogModel(new MLNetModel(model, data.Schema)).ModelUri);
+        Assert.IsType<LoadedMLNetModel>(loaded);
     }
 }

@@ -2,8 +2,9 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Mlops.Features;
 
-namespace Mlops.Features.Tests.MLNet;
+namespace Mlops.MLNet.Tests.Frames;
 
 public class MlNetTrainingTests
 {

@@ -1,7 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Mlops.Tracking;
+using Mlops.Tracking.Models;
 
-namespace Mlops.Tracking.Models.MLNet;
+namespace Mlops.MLNet;
 
 /// <summary>An ML.NET <see cref="IDataView"/> over column arrays (one element per row), for <see cref="IColumnPredictor.Predict"/>.</summary>
 internal sealed class ColumnsDataView : IDataView
@@ -19,7 +21,7 @@ internal sealed class ColumnsDataView : IDataView
         {
             if (_rowCount >= 0 && values.Length != _rowCount)
             {
-                throw MlflowException.InvalidParameter($"Input column '{name}' has {values.Length} rows, but the others have {_rowCount}.");
+                throw new MlflowException(MlflowErrorCodes.InvalidParameterValue, $"Input column '{name}' has {values.Length} rows, but the others have {_rowCount}.");
             }
 
             _rowCount = values.Length;
@@ -51,7 +53,7 @@ internal sealed class ColumnsDataView : IDataView
         string[] => TextDataViewType.Instance,
         float[][] rows => new VectorDataViewType(NumberDataViewType.Single, rows.Length == 0 ? 0 : rows[0].Length),
         double[][] rows => new VectorDataViewType(NumberDataViewType.Double, rows.Length == 0 ? 0 : rows[0].Length),
-        _ => throw MlflowException.InvalidParameter(
+        _ => throw new MlflowException(MlflowErrorCodes.InvalidParameterValue, 
             $"Input column '{name}' is a {values.GetType().Name}; supported are float[], double[], int[], long[], bool[], string[], float[][] and double[][]."),
     };
 

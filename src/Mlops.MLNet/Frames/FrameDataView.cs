@@ -3,8 +3,9 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Mlops.Features;
 
-namespace Mlops.Features;
+namespace Mlops.MLNet;
 
 /// <summary>
 /// A frame as an ML.NET <see cref="IDataView"/>. A serial cursor streams the frame's batches in order with

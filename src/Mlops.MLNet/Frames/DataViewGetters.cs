@@ -6,7 +6,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Mlops.Arrow;
 
-namespace Mlops.Features;
+namespace Mlops.MLNet;
 
 /// <summary>Builds the ML.NET value getters of a <see cref="FrameRowCursor"/>, one typed reader per column kind.</summary>
 internal static class DataViewGetters

@@ -9,27 +9,18 @@ namespace Mlops.Training.Tracking;
 /// <summary>
 /// The TorchSharp flavor (<c>torchsharp</c>) of Mlops.Tracking: logs a trained <see cref="Model"/> as its
 /// <c>model.json</c> (architecture, element type, compile settings) and <c>model.safetensors</c> (weights, PyTorch
-/// <c>nn.Sequential</c> state_dict names) and loads it back as a predictor. Registered with <see cref="ModelFlavors"/>
-/// when this assembly loads; a process that loads models without touching Mlops.Training first calls <see cref="Register"/>.
+/// <c>nn.Sequential</c> state_dict names) and loads it back as a predictor. A tracking client uses it once it is in its
+/// <see cref="TrackingClient.Flavors"/>: <c>.AddTorchSharpFlavor()</c> on the host's Mlops builder, or
+/// <c>client.Flavors.Add(new TorchSharpModelFlavor())</c> without a host (<see cref="TrackingCallback"/> adds it to its
+/// client when it logs the model).
 /// </summary>
 public sealed class TorchSharpModelFlavor : IModelFlavor
 {
     /// <summary>The flavor's name in manifests.</summary>
     public const string FlavorName = "torchsharp";
 
-    private static int _registered;
-
     /// <inheritdoc/>
     public string Name => FlavorName;
-
-    /// <summary>Registers the flavor with <see cref="ModelFlavors"/> once per process.</summary>
-    public static void Register()
-    {
-        if (Interlocked.Exchange(ref _registered, 1) == 0)
-        {
-            ModelFlavors.Register(new TorchSharpModelFlavor());
-        }
-    }
 
     /// <inheritdoc/>
     public bool CanSave(object model) => model is Model;

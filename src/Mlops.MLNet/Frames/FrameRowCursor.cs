@@ -2,7 +2,7 @@ using Apache.Arrow;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Mlops.Features;
+namespace Mlops.MLNet;
 
 /// <summary>
 /// Walks the rows of a <see cref="FrameDataView"/> batch by batch. Getters read the current batch's Arrow buffers

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML;
+using Mlops.Tracking;
+using Mlops.Tracking.Models;
 
-namespace Mlops.Tracking.Models.MLNet;
+namespace Mlops.MLNet;
 
 /// <summary>An ML.NET model to log: the fitted transformer and the schema of the data it was fitted on.</summary>
 /// <param name="Transformer">The fitted model (a pipeline's <see cref="ITransformer"/>).</param>
@@ -43,7 +45,7 @@ public sealed class MLNetFlavor : IModelFlavor
         var path = Path.Combine(directory, file);
         if (!File.Exists(path))
         {
-            throw MlflowException.NotFound($"The ML.NET model file '{file}' is missing from {directory}.");
+            throw new MlflowException(MlflowErrorCodes.ResourceDoesNotExist, $"The ML.NET model file '{file}' is missing from {directory}.");
         }
 
         var context = new MLContext();
