@@ -30,47 +30,27 @@ internal sealed class ParquetRecordSource : RecordSource
 
     public override IRecordBlockReader OpenReader(ScalarType elementType) => new Reader(this, elementType);
 
-    /// <summary>Decodes one unit into new arrays, with the cursor's open file or (read ahead) a file opened for the call.</summary>
-    private RecordBlock Decode(int unit, ParquetDenseCursor? cursor, ScalarType elementType, CancellationToken cancellationToken)
+    /// <summary>Decodes one unit into new arrays with <paramref name="cursor"/> (the reading thread's, or one opened for a unit read ahead).</summary>
+    private RecordBlock Decode(int unit, ParquetDenseCursor cursor, ScalarType elementType, CancellationToken cancellationToken)
     {
         var group = _reader.RowGroups[unit];
         var cells = checked(group.Rows * FeatureWidth);
         if (elementType == ScalarType.Float64)
         {
-            var features = GC.AllocateUninitializedArray<double>(cells);
-            var labels = GC.AllocateUninitializedArray<double>(group.Rows);
-            if (cursor is null)
-            {
-                _reader.ReadRowGroup(group.File, group.RowGroup, features, labels, cancellationToken);
-            }
-            else
-            {
-                cursor.ReadRowGroup(group.File, group.RowGroup, features, labels, cancellationToken);
-            }
-
+            var (features, labels) = (GC.AllocateUninitializedArray<double>(cells), GC.AllocateUninitializedArray<double>(group.Rows));
+            cursor.ReadRowGroup(group.File, group.RowGroup, features, labels, cancellationToken);
             return new RecordBlock(features, labels, FeatureWidth);
         }
-        else
-        {
-            var features = GC.AllocateUninitializedArray<float>(cells);
-            var labels = GC.AllocateUninitializedArray<float>(group.Rows);
-            if (cursor is null)
-            {
-                _reader.ReadRowGroup(group.File, group.RowGroup, features, labels, cancellationToken);
-            }
-            else
-            {
-                cursor.ReadRowGroup(group.File, group.RowGroup, features, labels, cancellationToken);
-            }
 
-            return new RecordBlock(features, labels, FeatureWidth);
-        }
+        var (singleFeatures, singleLabels) = (GC.AllocateUninitializedArray<float>(cells), GC.AllocateUninitializedArray<float>(group.Rows));
+        cursor.ReadRowGroup(group.File, group.RowGroup, singleFeatures, singleLabels, cancellationToken);
+        return new RecordBlock(singleFeatures, singleLabels, FeatureWidth);
     }
 
     /// <summary>
     /// One enumeration's decoder: a cursor keeps the last few files open for units loaded on the reading thread, and
-    /// up to the source's read-ahead count of hinted units decode on thread-pool threads (each opening its own file,
-    /// as a Parquet reader is not shared between threads).
+    /// up to the source's read-ahead count of hinted units decode on thread-pool threads (each with its own cursor and
+    /// file handle, as a Parquet reader is not shared between threads).
     /// </summary>
     private sealed class Reader(ParquetRecordSource source, ScalarType elementType) : IRecordBlockReader
     {
@@ -111,7 +91,8 @@ internal sealed class ParquetRecordSource : RecordSource
                 () =>
                 {
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken);
-                    return source.Decode(unit, null, elementType, linked.Token);
+                    using var cursor = source._reader.OpenCursor();
+                    return source.Decode(unit, cursor, elementType, linked.Token);
                 },
                 CancellationToken.None);
         }
