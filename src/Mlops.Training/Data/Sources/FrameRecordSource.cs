@@ -90,7 +90,7 @@ internal sealed class FrameRecordSource : RecordSource
 
     private SourceUnit[] CountRows()
     {
-        var counts = FrameExecution.RunPartitions(_frame, static (_, batches, _) => batches.Sum(b => (long)b.Length), FrameExecution.DefaultDegreeOfParallelism, CancellationToken.None);
+        var counts = FrameExecution.RunPartitions(_frame, static (_, batches, _) => batches.Sum(b => (long)b.Length), Environment.ProcessorCount, CancellationToken.None);
         return counts.Select(c => new SourceUnit(0, checked((int)c))).ToArray();
     }
 
