@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Mlops.Features;
 using Mlops.Tracking;
 using Mlops.Training;
 using Mlops.Training.Callbacks;
@@ -92,9 +91,8 @@ public static class TrainCommand
         // train/validation split below (Take/Skip on rows) means the same on every worker. With file sharding each
         // worker would read only its own part files and take/skip within them.
         var all = ParquetDataset.Open(settings.Features, "features", "label").WithOptions(new DatasetOptions { AutoShardPolicy = AutoShardPolicy.Data });
-        // The Parquet footers give the exact row count; nothing is decoded for it.
-        var frame = Frame.ReadParquet(settings.Features);
-        var rows = frame.IsRowCountExact ? frame.EstimatedRowCount!.Value : frame.Count();
+        // The features are opened once: the Parquet footers the dataset has read give the exact row count; nothing is decoded for it.
+        var rows = all.RecordsPerPass() ?? throw new InvalidOperationException($"The row count of {settings.Features} is unknown.");
         var held = (long)Math.Round(rows * settings.ValidationFraction);
         var trainRows = rows - held;
         var train = all.Take(trainRows).Shuffle(bufferSize: (int)Math.Min(trainRows, 1 << 20), seed: settings.Seed).Batch(settings.BatchSize).Prefetch(4);

@@ -179,6 +179,17 @@ public sealed partial class Frame
     public IEnumerable<RecordBatch> ReadBatches(CancellationToken cancellationToken = default, int? degreeOfParallelism = null) =>
         FrameExecution.ReadOrdered(this, degreeOfParallelism ?? Session.DegreeOfParallelism, cancellationToken);
 
+    /// <summary>Streams the batches of one partition on the calling thread (a partition can be read again and yields the same data).</summary>
+    /// <param name="index">The partition, 0 to <see cref="PartitionCount"/> - 1.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>The partition's batches, read as enumerated.</returns>
+    public IEnumerable<RecordBatch> ReadPartition(int index, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _partitions.Count);
+        return _partitions[index](cancellationToken);
+    }
+
     /// <inheritdoc cref="ReadBatches"/>
     public async IAsyncEnumerable<RecordBatch> ReadBatchesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default, int? degreeOfParallelism = null)
     {

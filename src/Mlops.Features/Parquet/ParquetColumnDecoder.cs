@@ -259,7 +259,7 @@ internal static class ParquetColumnDecoder
         }
     }
 
-    private static int CountEqual(ReadOnlySpan<int> values, int target)
+    public static int CountEqual(ReadOnlySpan<int> values, int target)
     {
         var count = 0;
         var i = 0;

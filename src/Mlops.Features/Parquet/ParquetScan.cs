@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Mlops.Features.IO;
 using Mlops.Storage;
@@ -11,6 +12,22 @@ namespace Mlops.Features.Parquet;
 /// </summary>
 internal static class ParquetScan
 {
+    // Frames made by Read, with their path and files, so ParquetDenseReader.TryOpen can take the dense path for them.
+    private static readonly ConditionalWeakTable<Frame, ScanFiles> Scans = new();
+
+    /// <summary>Whether <paramref name="frame"/> came straight from <see cref="Read"/>, and if so its path and files.</summary>
+    public static bool TryGetScan(Frame frame, out string path, out IReadOnlyList<StorageLocation> files)
+    {
+        if (Scans.TryGetValue(frame, out var scan))
+        {
+            (path, files) = (scan.Path, scan.Files);
+            return true;
+        }
+
+        (path, files) = (string.Empty, []);
+        return false;
+    }
+
     public static Frame Read(string path, ParquetReadOptions? options, StorageResolver resolver)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -70,8 +87,12 @@ internal static class ParquetScan
             }
         }
 
-        return Frame.FromPartitions(schema, partitions, total, rowCountIsExact: true);
+        var frame = Frame.FromPartitions(schema, partitions, total, rowCountIsExact: true);
+        Scans.AddOrUpdate(frame, new ScanFiles(path, files));
+        return frame;
     }
+
+    private sealed record ScanFiles(string Path, IReadOnlyList<StorageLocation> Files);
 
     /// <summary>Reads the footers in parallel (remote stores pay a round trip each); the first failing file in path order is reported.</summary>
     private static ParquetFooter[] ReadFooters(IReadOnlyList<StorageLocation> files)

@@ -23,6 +23,14 @@ public abstract partial class Dataset
     public abstract long? BatchesPerPass(int numReplicas);
 
     /// <summary>
+    /// Records in one pass over the data, before batching: the source's rows after record-level <c>Take</c> and
+    /// <c>Skip</c> (batch-level ones, after <see cref="Batch"/>, are not counted), or null when unknown. Parquet
+    /// datasets know it from the footers without decoding; a dataset over a transformed frame counts its rows once.
+    /// </summary>
+    /// <returns>The count, or null (the default for datasets that do not know it).</returns>
+    public virtual long? RecordsPerPass() => null;
+
+    /// <summary>
     /// Reads this replica's share of the global batches from <paramref name="start"/> on: to the end of that pass, or,
     /// for a repeated dataset, on through later passes (a new pass reshuffles with the pass number). Every replica of a
     /// job that calls this with the same start sees consistent batches: with record sharding the replicas' shares of a

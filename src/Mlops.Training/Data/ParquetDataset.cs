@@ -1,5 +1,6 @@
-using Mlops.Training.Data.Parquet;
+using Mlops.Features;
 using Mlops.Training.Data.Pipeline;
+using Mlops.Training.Data.Sources;
 
 namespace Mlops.Training.Data;
 
@@ -7,6 +8,8 @@ namespace Mlops.Training.Data;
 /// Datasets over Parquet files, such as the feature job's output (<c>Frame.WriteParquet</c>: a folder of part files
 /// with a <c>features</c> vector column and a label). Opening reads the footers only; row groups are decoded as the
 /// dataset is read, so a file much larger than memory streams through (unless <see cref="Dataset.Cache"/> is asked).
+/// Decoding is done by <see cref="ParquetDenseReader"/> (Mlops.Features), straight into the batches' arrays;
+/// <see cref="Dataset.FromFrame"/> takes the same path for a frame that is a plain Parquet scan.
 /// </summary>
 /// <remarks>
 /// <para>Columns: the features are a list of double or float (one vector per row, all of the same width), a single
@@ -95,7 +98,9 @@ public static class ParquetDataset
 
         options ??= new ParquetDatasetOptions();
         options.Validate();
-        var source = ParquetRecordSource.Open(path, featuresColumn, featureColumns, labelColumn, options, cancellationToken);
-        return new PipelineDataset(source, PipelineSpec.Empty);
+        var reader = featuresColumn is not null
+            ? ParquetDenseReader.Open(path, featuresColumn, labelColumn, options.Resolver, cancellationToken)
+            : ParquetDenseReader.Open(path, featureColumns, labelColumn, options.Resolver, cancellationToken);
+        return new PipelineDataset(new ParquetRecordSource(reader, options.ReadAheadRowGroups), PipelineSpec.Empty);
     }
 }

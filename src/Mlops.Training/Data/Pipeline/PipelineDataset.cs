@@ -36,6 +36,8 @@ internal sealed class PipelineDataset : Dataset
         return plan.Policy == AutoShardPolicy.File ? null : plan.Geometry.Batches;
     }
 
+    public override long? RecordsPerPass() => PassGeometry.Compute(Source.TotalRows(), Spec, 1).StreamLength;
+
     public override IEnumerable<DataBatch> Read(DataReadContext context, DatasetPosition start, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);

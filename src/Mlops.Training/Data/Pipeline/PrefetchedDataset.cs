@@ -11,6 +11,8 @@ internal sealed class PrefetchedDataset(Dataset inner, int batches) : Dataset
 
     public override long? BatchesPerPass(int numReplicas) => inner.BatchesPerPass(numReplicas);
 
+    public override long? RecordsPerPass() => inner.RecordsPerPass();
+
     public override IEnumerable<DataBatch> Read(DataReadContext context, DatasetPosition start, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);

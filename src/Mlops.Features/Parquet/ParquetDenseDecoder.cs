@@ -1,58 +1,42 @@
 using System.Buffers;
 using System.Numerics;
-using System.Runtime.InteropServices;
-using Mlops.Training.Data.Sources;
 using Parquet;
-using Parquet.Schema;
-using static TorchSharp.torch;
 
-namespace Mlops.Training.Data.Parquet;
+namespace Mlops.Features.Parquet;
 
 /// <summary>
-/// Decodes one row group into a <see cref="RecordBlock"/> of the wanted precision: the vector column (or the scalar
-/// feature columns) into a row-major matrix and the label column into a vector. When the stored and wanted types agree
+/// Decodes one row group into caller-provided dense buffers: the vector column (or the scalar feature columns) into a
+/// row-major matrix and the label column into a vector, as float32 or float64. When the stored and wanted types agree
 /// and every vector is complete, Parquet.Net decodes straight into the matrix; otherwise values pass through a pooled
 /// buffer once. Every row is checked: a null, an empty vector or a vector of another width is reported with the file,
 /// the row group and the row.
 /// </summary>
-internal static class ParquetBlockDecoder
+internal static class ParquetDenseDecoder
 {
-    public static RecordBlock Decode(ParquetReader reader, ParquetFilePlan file, int rowGroup, int width, ScalarType type, CancellationToken cancellationToken)
+    public static void Decode<T>(ParquetReader reader, ParquetDenseFile file, int rowGroup, int width, Memory<T> features, Memory<T> labels, CancellationToken cancellationToken)
+        where T : unmanaged, INumberBase<T>
     {
         using var group = reader.OpenRowGroupReader(rowGroup);
         var rows = checked((int)group.RowCount);
         if (rows != file.RowGroupRows[rowGroup])
         {
-            throw new DataFormatException($"The row group has {rows} rows but had {file.RowGroupRows[rowGroup]} when the dataset was opened; the file was changed after ParquetDataset.Open.", file.Name, rowGroup: rowGroup);
+            throw new DataFormatException($"The row group has {rows} rows but had {file.RowGroupRows[rowGroup]} when the reader was opened; the file was changed after it was opened.", file.Name, rowGroup: rowGroup);
         }
 
-        if (type == ScalarType.Float64)
-        {
-            var features = GC.AllocateUninitializedArray<double>(checked(rows * width));
-            var labels = GC.AllocateUninitializedArray<double>(rows);
-            Fill(group, file, rowGroup, rows, width, features, labels, cancellationToken);
-            return new RecordBlock(features, labels, width);
-        }
-        else
-        {
-            var features = GC.AllocateUninitializedArray<float>(checked(rows * width));
-            var labels = GC.AllocateUninitializedArray<float>(rows);
-            Fill(group, file, rowGroup, rows, width, features, labels, cancellationToken);
-            return new RecordBlock(features, labels, width);
-        }
+        Fill(group, file, rowGroup, rows, width, features[..checked(rows * width)], labels[..rows], cancellationToken);
     }
 
     /// <summary>Decodes only the vector column of a row group, to find and report the row whose vector is wrong.</summary>
-    public static void CheckVectors(ParquetReader reader, ParquetFilePlan file, int rowGroup, int width, CancellationToken cancellationToken)
+    public static void CheckVectors(ParquetReader reader, ParquetDenseFile file, int rowGroup, int width, CancellationToken cancellationToken)
     {
         using var group = reader.OpenRowGroupReader(rowGroup);
         var rows = checked((int)group.RowCount);
         var scratch = new double[checked(rows * width)];
-        ReadVector(group, file, rowGroup, file.Vector!, rows, width, scratch, cancellationToken);
+        ReadVector(group, file, rowGroup, file.Vector!, rows, width, scratch.AsMemory(), cancellationToken);
     }
 
     /// <summary>The number of values in the first row's vector of a row group (which sets the width when the footer cannot).</summary>
-    public static int FirstVectorLength(ParquetReader reader, ParquetFilePlan file, int rowGroup, CancellationToken cancellationToken)
+    public static int FirstVectorLength(ParquetReader reader, ParquetDenseFile file, int rowGroup, CancellationToken cancellationToken)
     {
         var column = file.Vector!;
         using var group = reader.OpenRowGroupReader(rowGroup);
@@ -88,36 +72,47 @@ internal static class ParquetBlockDecoder
     }
 
     /// <summary>Decodes only the scalar columns of a row group, to find and report a null.</summary>
-    public static void CheckScalars(ParquetReader reader, ParquetFilePlan file, int rowGroup, CancellationToken cancellationToken)
+    public static void CheckScalars(ParquetReader reader, ParquetDenseFile file, int rowGroup, CancellationToken cancellationToken)
     {
         using var group = reader.OpenRowGroupReader(rowGroup);
         var rows = checked((int)group.RowCount);
         var scratch = new double[rows];
         foreach (var column in file.Scalars.Append(file.Label))
         {
-            ReadScalar(group, file, rowGroup, column, rows, scratch, 1, 0, cancellationToken);
+            ReadScalar<double>(group, file, rowGroup, column, rows, scratch, 1, 0, cancellationToken);
         }
     }
 
-    private static void Fill<T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, int rows, int width, T[] features, T[] labels, CancellationToken cancellationToken)
+    private static void Fill<T>(ParquetRowGroupReader group, ParquetDenseFile file, int rowGroup, int rows, int width, Memory<T> features, Memory<T> labels, CancellationToken cancellationToken)
         where T : unmanaged, INumberBase<T>
     {
-        if (file.Vector is { } vector)
+        string? column = null;
+        try
         {
-            ReadVector(group, file, rowGroup, vector, rows, width, features, cancellationToken);
-        }
-        else
-        {
-            for (var j = 0; j < file.Scalars.Length; j++)
+            if (file.Vector is { } vector)
             {
-                ReadScalar(group, file, rowGroup, file.Scalars[j], rows, features, width, j, cancellationToken);
+                column = vector.Name;
+                ReadVector(group, file, rowGroup, vector, rows, width, features, cancellationToken);
             }
-        }
+            else
+            {
+                for (var j = 0; j < file.Scalars.Length; j++)
+                {
+                    column = file.Scalars[j].Name;
+                    ReadScalar(group, file, rowGroup, file.Scalars[j], rows, features.Span, width, j, cancellationToken);
+                }
+            }
 
-        ReadScalar(group, file, rowGroup, file.Label, rows, labels, 1, 0, cancellationToken);
+            column = file.Label.Name;
+            ReadScalar(group, file, rowGroup, file.Label, rows, labels.Span, 1, 0, cancellationToken);
+        }
+        catch (Exception e) when (e is not MlopsException and not OperationCanceledException)
+        {
+            throw new DataFormatException($"Cannot decode the row group ({e.Message}); the file is corrupt or was changed after it was opened.", file.Name, column: column, rowGroup: rowGroup, innerException: e);
+        }
     }
 
-    private static void ReadVector<T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, VectorColumn column, int rows, int width, T[] target, CancellationToken cancellationToken)
+    private static void ReadVector<T>(ParquetRowGroupReader group, ParquetDenseFile file, int rowGroup, DenseVectorColumn column, int rows, int width, Memory<T> target, CancellationToken cancellationToken)
         where T : unmanaged, INumberBase<T>
     {
         if (column.IsFloat)
@@ -130,7 +125,7 @@ internal static class ParquetBlockDecoder
         }
     }
 
-    private static void ReadVector<TStored, T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, VectorColumn column, int rows, int width, T[] target, CancellationToken cancellationToken)
+    private static void ReadVector<TStored, T>(ParquetRowGroupReader group, ParquetDenseFile file, int rowGroup, DenseVectorColumn column, int rows, int width, Memory<T> target, CancellationToken cancellationToken)
         where TStored : unmanaged, INumberBase<TStored>
         where T : unmanaged, INumberBase<T>
     {
@@ -144,7 +139,7 @@ internal static class ParquetBlockDecoder
         var repetitions = ArrayPool<int>.Shared.Rent(Math.Max(slots, 1));
         try
         {
-            var values = direct ? (Memory<TStored>)(object)target.AsMemory(0, cells) : stored.AsMemory(0, slots);
+            var values = direct ? (Memory<TStored>)(object)target[..cells] : stored.AsMemory(0, slots);
             Wait(group.ReadRawAsync(column.Leaf, values, definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), cancellationToken));
             var levels = definitions.AsSpan(0, slots);
             var repeats = repetitions.AsSpan(0, slots);
@@ -157,7 +152,7 @@ internal static class ParquetBlockDecoder
             if (!direct)
             {
                 var from = stored.AsSpan(0, cells);
-                var to = target.AsSpan(0, cells);
+                var to = target.Span[..cells];
                 for (var i = 0; i < from.Length; i++)
                 {
                     to[i] = T.CreateTruncating(from[i]);
@@ -179,7 +174,7 @@ internal static class ParquetBlockDecoder
     /// <summary>Whether the levels describe exactly <paramref name="rows"/> present vectors of <paramref name="width"/> present values.</summary>
     private static bool IsComplete(ReadOnlySpan<int> levels, ReadOnlySpan<int> repeats, int rows, int width, int maxLevel)
     {
-        if (levels.Length != rows * width || CountEqual(levels, maxLevel) != levels.Length || CountEqual(repeats, 0) != rows)
+        if (levels.Length != rows * width || ParquetColumnDecoder.CountEqual(levels, maxLevel) != levels.Length || ParquetColumnDecoder.CountEqual(repeats, 0) != rows)
         {
             return false;
         }
@@ -197,7 +192,7 @@ internal static class ParquetBlockDecoder
     }
 
     /// <summary>Walks the levels to the first row that is not a complete vector of the width, and describes it.</summary>
-    private static DataFormatException VectorProblem(ParquetFilePlan file, int rowGroup, VectorColumn column, ReadOnlySpan<int> levels, ReadOnlySpan<int> repeats, int width, int maxLevel)
+    private static DataFormatException VectorProblem(ParquetDenseFile file, int rowGroup, DenseVectorColumn column, ReadOnlySpan<int> levels, ReadOnlySpan<int> repeats, int width, int maxLevel)
     {
         var row = -1;
         var count = 0;
@@ -243,27 +238,27 @@ internal static class ParquetBlockDecoder
             rowGroup: rowGroup);
     }
 
-    private static void ReadScalar<T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, ScalarColumn column, int rows, T[] target, int stride, int offset, CancellationToken cancellationToken)
+    private static void ReadScalar<T>(ParquetRowGroupReader group, ParquetDenseFile file, int rowGroup, DenseScalarColumn column, int rows, Span<T> target, int stride, int offset, CancellationToken cancellationToken)
         where T : unmanaged, INumberBase<T>
     {
         switch (column.Kind)
         {
-            case ScalarKind.Boolean:
+            case DenseScalarKind.Boolean:
                 ReadScalar<bool, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => v ? T.One : T.Zero, cancellationToken);
                 break;
-            case ScalarKind.Int32:
+            case DenseScalarKind.Int32:
                 ReadScalar<int, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating(v), cancellationToken);
                 break;
-            case ScalarKind.UInt32:
+            case DenseScalarKind.UInt32:
                 ReadScalar<int, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating((uint)v), cancellationToken);
                 break;
-            case ScalarKind.Int64:
+            case DenseScalarKind.Int64:
                 ReadScalar<long, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating(v), cancellationToken);
                 break;
-            case ScalarKind.UInt64:
+            case DenseScalarKind.UInt64:
                 ReadScalar<long, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating((ulong)v), cancellationToken);
                 break;
-            case ScalarKind.Float:
+            case DenseScalarKind.Float:
                 ReadScalar<float, T>(group, file, rowGroup, column, rows, target, stride, offset, static v => T.CreateTruncating(v), cancellationToken);
                 break;
             default:
@@ -272,7 +267,7 @@ internal static class ParquetBlockDecoder
         }
     }
 
-    private static void ReadScalar<TStored, T>(ParquetRowGroupReader group, ParquetFilePlan file, int rowGroup, ScalarColumn column, int rows, T[] target, int stride, int offset, Func<TStored, T> convert, CancellationToken cancellationToken)
+    private static void ReadScalar<TStored, T>(ParquetRowGroupReader group, ParquetDenseFile file, int rowGroup, DenseScalarColumn column, int rows, Span<T> target, int stride, int offset, Func<TStored, T> convert, CancellationToken cancellationToken)
         where TStored : struct
         where T : unmanaged
     {
@@ -282,7 +277,7 @@ internal static class ParquetBlockDecoder
         try
         {
             Wait(group.ReadRawAsync(column.Field, values.AsMemory(0, rows), definitions?.AsMemory(0, rows), null, cancellationToken));
-            if (definitions is not null && CountEqual(definitions.AsSpan(0, rows), maxLevel) != rows)
+            if (definitions is not null && ParquetColumnDecoder.CountEqual(definitions.AsSpan(0, rows), maxLevel) != rows)
             {
                 var row = definitions.AsSpan(0, rows).IndexOfAnyExcept(maxLevel);
                 var role = ReferenceEquals(column, file.Label) ? "label" : "feature";
@@ -312,31 +307,4 @@ internal static class ParquetBlockDecoder
     private static void Wait(Task task) => task.GetAwaiter().GetResult();
 
     private static void Wait(ValueTask task) => task.GetAwaiter().GetResult();
-
-    private static int CountEqual(ReadOnlySpan<int> values, int target) => values.Length - CountOther(values, target);
-
-    private static int CountOther(ReadOnlySpan<int> values, int target)
-    {
-        var other = 0;
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<int>.Count)
-        {
-            var wanted = new Vector<int>(target);
-            var sum = Vector<int>.Zero;
-            foreach (var v in MemoryMarshal.Cast<int, Vector<int>>(values))
-            {
-                sum -= ~Vector.Equals(v, wanted);
-            }
-
-            other = Vector.Sum(sum);
-            i = values.Length - (values.Length % Vector<int>.Count);
-        }
-
-        for (; i < values.Length; i++)
-        {
-            other += values[i] != target ? 1 : 0;
-        }
-
-        return other;
-    }
 }

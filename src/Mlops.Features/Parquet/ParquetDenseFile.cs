@@ -1,11 +1,11 @@
 using Mlops.Storage;
 
-namespace Mlops.Training.Data.Parquet;
+namespace Mlops.Features.Parquet;
 
 /// <summary>What reading one Parquet file needs, planned from its footer: the columns and the row groups' sizes.</summary>
-internal sealed class ParquetFilePlan
+internal sealed class ParquetDenseFile
 {
-    public ParquetFilePlan(StorageLocation location, VectorColumn? vector, ScalarColumn[] scalars, ScalarColumn label, long[] rowGroupRows, long[] vectorValues, bool[] mayHoldNulls)
+    public ParquetDenseFile(StorageLocation location, DenseVectorColumn? vector, DenseScalarColumn[] scalars, DenseScalarColumn label, long[] rowGroupRows, long[] vectorValues, bool[] mayHoldNulls)
     {
         Location = location;
         Name = location.ToString();
@@ -32,12 +32,12 @@ internal sealed class ParquetFilePlan
     public string Name { get; }
 
     /// <summary>The vector feature column, or null when the features are scalar columns.</summary>
-    public VectorColumn? Vector { get; }
+    public DenseVectorColumn? Vector { get; }
 
     /// <summary>The scalar feature columns, in order (empty with a vector column).</summary>
-    public ScalarColumn[] Scalars { get; }
+    public DenseScalarColumn[] Scalars { get; }
 
-    public ScalarColumn Label { get; }
+    public DenseScalarColumn Label { get; }
 
     public long[] RowGroupRows { get; }
 

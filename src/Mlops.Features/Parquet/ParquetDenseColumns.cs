@@ -2,10 +2,10 @@ using Parquet.Meta;
 using Parquet.Schema;
 using ParquetType = Parquet.Meta.Type;
 
-namespace Mlops.Training.Data.Parquet;
+namespace Mlops.Features.Parquet;
 
 /// <summary>How a numeric Parquet column is decoded: its physical values, read without Parquet.Net's CLR conversions.</summary>
-internal enum ScalarKind
+internal enum DenseScalarKind
 {
     Boolean,
     Int32,
@@ -17,19 +17,19 @@ internal enum ScalarKind
 }
 
 /// <summary>A scalar numeric column of one file: the field to read it with (carrying its definition level) and its kind.</summary>
-internal sealed record ScalarColumn(string Name, DataField Field, ScalarKind Kind, string TypeName);
+internal sealed record DenseScalarColumn(string Name, DataField Field, DenseScalarKind Kind, string TypeName);
 
 /// <summary>
 /// A vector column of one file: a LIST of DOUBLE or FLOAT (three-level, or a legacy repeated primitive). The leaf
 /// field carries the levels; <see cref="ElementLevel"/> is the definition level from which a row has an element slot.
 /// </summary>
-internal sealed record VectorColumn(string Name, DataField Leaf, bool IsFloat, int ElementLevel, string TypeName);
+internal sealed record DenseVectorColumn(string Name, DataField Leaf, bool IsFloat, int ElementLevel, string TypeName);
 
 /// <summary>
-/// Maps the columns a dataset needs to decoders, from a file's schema. Only top-level columns are considered; the
+/// Maps the columns a dense read (<see cref="ParquetDenseReader"/>) needs to decoders, from a file's schema. Only top-level columns are considered; the
 /// messages name the file, the column, its Parquet type and what is supported.
 /// </summary>
-internal static class ParquetColumnPlan
+internal static class ParquetDenseColumns
 {
     /// <summary>The columns of <paramref name="schema"/> as "name (type)" for messages.</summary>
     public static string ListColumns(ParquetSchema schema) =>
@@ -39,21 +39,21 @@ internal static class ParquetColumnPlan
         schema.Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
 
     /// <summary>Plans a vector column, or null when the column is not a list of float or double.</summary>
-    public static VectorColumn? TryVector(Field field)
+    public static DenseVectorColumn? TryVector(Field field)
     {
         switch (field)
         {
             case DataField { IsArray: true } repeated when IsFloating(repeated.SchemaElement, out var isFloat):
-                return new VectorColumn(field.Name, repeated, isFloat, repeated.MaxDefinitionLevel, Describe(field));
+                return new DenseVectorColumn(field.Name, repeated, isFloat, repeated.MaxDefinitionLevel, Describe(field));
             case ListField { Item: DataField { IsArray: false } item } when IsFloating(item.SchemaElement, out var isFloat):
-                return new VectorColumn(field.Name, item, isFloat, item.MaxDefinitionLevel - (item.IsNullable ? 1 : 0), Describe(field));
+                return new DenseVectorColumn(field.Name, item, isFloat, item.MaxDefinitionLevel - (item.IsNullable ? 1 : 0), Describe(field));
             default:
                 return null;
         }
     }
 
     /// <summary>Plans a scalar numeric column, or null when the column is not one.</summary>
-    public static ScalarColumn? TryScalar(Field field)
+    public static DenseScalarColumn? TryScalar(Field field)
     {
         if (field is not DataField { IsArray: false } data || data.SchemaElement is not { } se)
         {
@@ -61,15 +61,15 @@ internal static class ParquetColumnPlan
         }
 
         var logical = se.LogicalType;
-        ScalarKind? kind = se.Type switch
+        DenseScalarKind? kind = se.Type switch
         {
-            ParquetType.BOOLEAN => ScalarKind.Boolean,
+            ParquetType.BOOLEAN => DenseScalarKind.Boolean,
             ParquetType.INT32 when IsPlainInteger(logical, se.ConvertedType) =>
-                logical?.INTEGER is { IsSigned: false, BitWidth: 32 } || se.ConvertedType == ConvertedType.UINT_32 ? ScalarKind.UInt32 : ScalarKind.Int32,
+                logical?.INTEGER is { IsSigned: false, BitWidth: 32 } || se.ConvertedType == ConvertedType.UINT_32 ? DenseScalarKind.UInt32 : DenseScalarKind.Int32,
             ParquetType.INT64 when IsPlainInteger(logical, se.ConvertedType) =>
-                logical?.INTEGER is { IsSigned: false } || se.ConvertedType == ConvertedType.UINT_64 ? ScalarKind.UInt64 : ScalarKind.Int64,
-            ParquetType.FLOAT when logical is null => ScalarKind.Float,
-            ParquetType.DOUBLE when logical is null => ScalarKind.Double,
+                logical?.INTEGER is { IsSigned: false } || se.ConvertedType == ConvertedType.UINT_64 ? DenseScalarKind.UInt64 : DenseScalarKind.Int64,
+            ParquetType.FLOAT when logical is null => DenseScalarKind.Float,
+            ParquetType.DOUBLE when logical is null => DenseScalarKind.Double,
             _ => null,
         };
         if (kind is not { } k)
@@ -80,15 +80,15 @@ internal static class ParquetColumnPlan
         // A field of the physical CLR type, so Parquet.Net hands over raw values; it must belong to a schema to get its levels.
         var clr = k switch
         {
-            ScalarKind.Boolean => typeof(bool),
-            ScalarKind.Int32 or ScalarKind.UInt32 => typeof(int),
-            ScalarKind.Int64 or ScalarKind.UInt64 => typeof(long),
-            ScalarKind.Float => typeof(float),
+            DenseScalarKind.Boolean => typeof(bool),
+            DenseScalarKind.Int32 or DenseScalarKind.UInt32 => typeof(int),
+            DenseScalarKind.Int64 or DenseScalarKind.UInt64 => typeof(long),
+            DenseScalarKind.Float => typeof(float),
             _ => typeof(double),
         };
         var readField = new DataField(data.Name, clr, isNullable: data.IsNullable);
         _ = new ParquetSchema(readField);
-        return new ScalarColumn(data.Name, readField, k, Describe(field));
+        return new DenseScalarColumn(data.Name, readField, k, Describe(field));
     }
 
     /// <summary>A Parquet type as people write it: list&lt;double&gt;, int64, string, timestamp, ...</summary>
