@@ -9,10 +9,10 @@ public static class PrepareTracking
     /// <summary>The experiment the sample's runs go to.</summary>
     public const string Experiment = "recommendation_engine";
 
-    /// <summary>Logs one finished prepare run and returns its id.</summary>
-    public static string LogRun(string trackingUri, string dataDirectory, string outputDirectory, long clicksIn, ParquetWriteResult result, TimeSpan elapsed)
+    /// <summary>Logs one finished prepare run through the host's client and returns its id.</summary>
+    public static string LogRun(TrackingClient tracking, string dataDirectory, string outputDirectory, long clicksIn, ParquetWriteResult result, TimeSpan elapsed)
     {
-        using var tracking = new TrackingClient(trackingUri);
+        ArgumentNullException.ThrowIfNull(tracking);
         var experimentId = tracking.GetOrCreateExperiment(Experiment);
         using var run = tracking.StartRun("prepare_features", experimentId, new Dictionary<string, string> { ["stage"] = "data_preprocessing" });
         run.LogParam("data", Path.GetFullPath(dataDirectory));

@@ -1,10 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Mlops.Features;
+using Mlops.Tracking;
 using RecommendationEngine;
 using RecommendationEngine.Training;
 
 // The seed story, runnable with no server: generate synthetic e-commerce data, run the feature job, train the model.
+// Every step runs in a generic host that composes the Mlops packages (SampleHost): the command line's values become
+// Mlops:* configuration, and each step resolves its FrameSession, TrackingClient or PipelineExecutor from the container.
 //   dotnet run --project samples/RecommendationEngine -c Release                       (generate 1M clicks, prepare, train with 2 workers)
 //   dotnet run --project samples/RecommendationEngine -c Release -- generate --out data [--clicks N] [--seed S]
 //   dotnet run --project samples/RecommendationEngine -c Release -- prepare --data data --out data/processed_features
@@ -25,15 +30,22 @@ internal static class Cli
                     Generate(Require(options, "out"), ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
                     return 0;
                 case "prepare":
+                {
                     var output = Require(options, "out");
-                    Prepare(Require(options, "data"), output, options.GetValueOrDefault("tracking-uri") ?? DefaultTrackingUri(Path.GetDirectoryName(Path.GetFullPath(output))!));
+                    var trackingUri = options.GetValueOrDefault("tracking-uri") ?? DefaultTrackingUri(Path.GetDirectoryName(Path.GetFullPath(output))!);
+                    using var host = SampleHost.Start(HostSettings(trackingUri));
+                    Prepare(host.Services, Require(options, "data"), output, trackingUri);
                     return 0;
+                }
+
                 case "all":
+                {
                     var root = options.GetValueOrDefault("dir") ?? Path.Combine(Environment.CurrentDirectory, "out", "recommendation-engine");
                     var data = Path.Combine(root, "data");
                     Generate(data, ParseLong(options, "clicks", 1_000_000), (int)ParseLong(options, "seed", 42));
                     var trackingUri = options.GetValueOrDefault("tracking-uri") ?? DefaultTrackingUri(root);
-                    Prepare(data, Path.Combine(root, "processed_features"), trackingUri);
+                    using var host = SampleHost.Start(HostSettings(trackingUri));
+                    Prepare(host.Services, data, Path.Combine(root, "processed_features"), trackingUri);
                     Console.WriteLine();
                     var training = new Dictionary<string, string>(options.Where(o => o.Key is "workers" or "epochs" or "batch-size" or "steps-per-epoch" or "seed"))
                     {
@@ -41,9 +53,16 @@ internal static class Cli
                         ["model-out"] = Path.Combine(root, "model"),
                         ["tracking-uri"] = trackingUri,
                     };
-                    return TrainCommand.Run(TrainSettings.From(training, root), Console.Out);
+                    return TrainCommand.Run(host.Services.GetRequiredService<FrameSession>(), TrainSettings.From(training, root), Console.Out);
+                }
+
                 case "train":
-                    return TrainCommand.Run(TrainSettings.From(options, string.Empty), Console.Out);
+                {
+                    var settings = TrainSettings.From(options, string.Empty);
+                    using var host = SampleHost.Start(HostSettings(settings.TrackingUri));
+                    return TrainCommand.Run(host.Services.GetRequiredService<FrameSession>(), settings, Console.Out);
+                }
+
                 case "train-worker":
                     return TrainCommand.Worker(TrainSettings.From(options, string.Empty));
                 case "pipeline":
@@ -68,6 +87,12 @@ internal static class Cli
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+        catch (OptionsValidationException e)
+        {
+            // A bad value mapped onto an Mlops:* key, reported when the host starts.
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
 
     private static void Generate(string directory, long clicks, int seed)
@@ -86,13 +111,19 @@ internal static class Cli
 
     private static string DefaultTrackingUri(string directory) => "sqlite:///" + Path.Combine(Path.GetFullPath(directory), "mlruns.db"); // four slashes: an absolute path, as MLflow writes it
 
-    private static void Prepare(string dataDirectory, string outputDirectory, string trackingUri)
+    /// <summary>The host configuration of the sample's commands: the command line's values on Mlops:* keys.</summary>
+    private static Dictionary<string, string?> HostSettings(string trackingUri) => new(StringComparer.Ordinal)
     {
+        [SampleHost.TrackingUriKey] = trackingUri,
+    };
+
+    private static void Prepare(IServiceProvider services, string dataDirectory, string outputDirectory, string trackingUri)
+    {
+        var session = services.GetRequiredService<FrameSession>();
         Console.WriteLine($"prepare: clicks ⋈ user_profiles (user_id) ⋈ product_catalog (product_id) -> VectorAssembler{string.Join(", ", FeatureColumns())} -> {Path.GetFullPath(outputDirectory)}");
         var watch = Stopwatch.StartNew();
-        var clicks = Frame.ReadParquet(Path.Combine(dataDirectory, "clicks"));
-        var users = Frame.ReadJson(Path.Combine(dataDirectory, "user_profiles.jsonl"));
-        var products = Frame.ReadCsv(Path.Combine(dataDirectory, "product_catalog.csv"), new CsvReadOptions { Header = true, InferSchema = true });
+        var clicks = session.ReadParquet(Path.Combine(dataDirectory, "clicks"));
+        var (users, products) = RecommendationEngine.FeatureJob.ReadDimensions(session, dataDirectory);
         var clicksIn = clicks.EstimatedRowCount ?? clicks.Count();
         Console.WriteLine($"  inputs: {clicksIn:N0} clicks, {users.Count():N0} user profiles, {products.Count():N0} products (planned in {watch.Elapsed.TotalSeconds:0.00} s)");
 
@@ -107,10 +138,10 @@ internal static class Cli
 
         Console.WriteLine($"  rows in: {clicksIn:N0} clicks; rows out: {result.Rows:N0} ({clicksIn - result.Rows:N0} dropped: no profile, no age or no product)");
         Console.WriteLine($"  wrote {result.Files.Count} part file(s), {result.Bytes / (1024.0 * 1024):0.0} MiB, to {Path.GetFullPath(outputDirectory)} in {watch.Elapsed.TotalSeconds:0.00} s");
-        var runId = PrepareTracking.LogRun(trackingUri, dataDirectory, outputDirectory, clicksIn, result, watch.Elapsed);
+        var runId = PrepareTracking.LogRun(services.GetRequiredService<TrackingClient>(), dataDirectory, outputDirectory, clicksIn, result, watch.Elapsed);
         Console.WriteLine($"  tracked as run {runId} in experiment '{PrepareTracking.Experiment}' at {trackingUri}");
         Console.WriteLine();
-        Frame.ReadParquet(outputDirectory).Show(5);
+        session.ReadParquet(outputDirectory).Show(5);
     }
 
     private static string FeatureColumns() => "[" + string.Join(", ", RecommendationEngine.FeatureJob.FeatureColumns) + "]";

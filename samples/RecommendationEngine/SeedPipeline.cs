@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mlops.Features;
 using Mlops.Pipelines;
+using Mlops.Tracking;
 using RecommendationEngine.Training;
 
 namespace RecommendationEngine;
@@ -23,9 +25,14 @@ public static class SeedPipeline
     /// <summary>The seed's schedule start.</summary>
     public static readonly DateTimeOffset StartDate = new(2023, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Builds the seed's DAG over a data folder (clicks/, user_profiles.jsonl, product_catalog.csv) and a features output folder.</summary>
-    public static Dag Build(string dataDirectory, string featuresDirectory, TrainSettings? training = null)
+    /// <summary>
+    /// Builds the seed's DAG over a data folder (clicks/, user_profiles.jsonl, product_catalog.csv) and a features
+    /// output folder; its tasks read through the host's frame session and track through the host's tracking client.
+    /// </summary>
+    public static Dag Build(IServiceProvider services, string dataDirectory, string featuresDirectory, TrainSettings? training = null)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        var session = services.GetRequiredService<FrameSession>();
         training ??= TrainSettings.From(new Dictionary<string, string> { ["features"] = featuresDirectory }, Path.GetDirectoryName(Path.GetFullPath(featuresDirectory))!);
         var dag = Dag.Create(
             DagId,
@@ -35,12 +42,12 @@ public static class SeedPipeline
             catchup: false,
             description: "Recommendation engine: features, training, evaluation, deployment");
         dag.MaxActiveRuns = 1;
-        var t1 = dag.Task("data_preprocessing", ctx => Preprocess(ctx, dataDirectory, featuresDirectory));
-        var t2 = dag.Task("model_training", ctx => Train(ctx, training));
+        var t1 = dag.Task("data_preprocessing", ctx => Preprocess(ctx, session, dataDirectory, featuresDirectory));
+        var t2 = dag.Task("model_training", ctx => Train(ctx, session, training));
 
         // Evaluation and deployment run when upstream succeeded or was skipped (not all_success), so each checks its
         // own inputs and says why it cannot proceed; a failure upstream still marks them upstream_failed.
-        var t3 = dag.Task("model_evaluation", ctx => Evaluate(ctx, training), a => a.TriggerRule = TriggerRule.NoneFailed);
+        var t3 = dag.Task("model_evaluation", ctx => Evaluate(ctx, session, services.GetRequiredService<TrackingClient>(), training), a => a.TriggerRule = TriggerRule.NoneFailed);
         var t4 = dag.Task("model_deployment", Deploy, a => a.TriggerRule = TriggerRule.NoneFailed);
         _ = t1 >> t2 >> t3 >> t4;
         return dag.Build();
@@ -78,10 +85,19 @@ public static class SeedPipeline
                 ["max-restarts"] = "0", // the DAG's own retry re-runs the task
             },
             root);
-        var dag = Build(data, features, training);
-        using var store = new SqlitePipelineStore(database);
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        using var executor = new PipelineExecutor(store, loggerFactory: loggers);
+
+        // The host composes the packages; its configuration is these values on Mlops:* keys. The DAG is registered with
+        // the pipelines package and built from the host's services; the executor and its SQLite store come from the container.
+        using var host = SampleHost.Start(
+            new Dictionary<string, string?>(StringComparer.Ordinal)
+            {
+                [SampleHost.TrackingUriKey] = training.TrackingUri,
+                [SampleHost.PipelinesStoreKey] = database,
+            },
+            pipelines => pipelines.AddDag(services => Build(services, data, features, training)));
+        var dag = host.Services.GetRequiredService<DagRegistry>().Get(DagId);
+        var store = host.Services.GetRequiredService<IPipelineStore>();
+        var executor = host.Services.GetRequiredService<PipelineExecutor>();
         var watch = Stopwatch.StartNew();
         executor.TaskStateChanged += (_, e) =>
             Console.WriteLine($"  {watch.Elapsed.TotalSeconds,7:0.00} s  {e.TaskInstance.TaskId,-20} {e.TaskInstance.State.ToAirflowName()}");
@@ -98,16 +114,16 @@ public static class SeedPipeline
         return ended.State == DagRunState.Success ? 0 : 1;
     }
 
-    private static long Preprocess(TaskContext ctx, string dataDirectory, string featuresDirectory)
+    private static long Preprocess(TaskContext ctx, FrameSession session, string dataDirectory, string featuresDirectory)
     {
         ctx.Logger.LogInformation("Feature job: {Data} -> {Features} for {Interval}", dataDirectory, featuresDirectory, ctx.DataInterval);
-        var result = FeatureJob.Plan(dataDirectory).WriteParquet(featuresDirectory, new ParquetWriteOptions { Mode = SaveMode.Overwrite }, ctx.CancellationToken);
+        var result = FeatureJob.Plan(session, dataDirectory).WriteParquet(featuresDirectory, new ParquetWriteOptions { Mode = SaveMode.Overwrite }, ctx.CancellationToken);
         ctx.Logger.LogInformation("Wrote {Rows} rows in {Files} files ({Bytes} bytes)", result.Rows, result.Files.Count, result.Bytes);
         ctx.Push("features_path", featuresDirectory);
         return result.Rows;
     }
 
-    private static string Train(TaskContext ctx, TrainSettings training)
+    private static string Train(TaskContext ctx, FrameSession session, TrainSettings training)
     {
         var featuresDirectory = training.Features;
         if (!File.Exists(Path.Combine(featuresDirectory, "_SUCCESS")))
@@ -115,7 +131,7 @@ public static class SeedPipeline
             ctx.Fail($"No processed features at {featuresDirectory} (no _SUCCESS marker); data_preprocessing must write them first.");
         }
 
-        var frame = Frame.ReadParquet(featuresDirectory);
+        var frame = session.ReadParquet(featuresDirectory);
         var rows = frame.EstimatedRowCount ?? frame.Count();
         if (rows != ctx.Pull<long>("data_preprocessing"))
         {
@@ -123,7 +139,7 @@ public static class SeedPipeline
         }
 
         ctx.Logger.LogInformation("Training on {Rows} feature rows with {Workers} workers", rows, training.Workers);
-        var exitCode = TrainCommand.Run(training, Console.Out);
+        var exitCode = TrainCommand.Run(session, training, Console.Out);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"The training job failed with exit code {exitCode} (see the workers' output above).");
@@ -135,7 +151,7 @@ public static class SeedPipeline
         return summary.RunId;
     }
 
-    private static void Evaluate(TaskContext ctx, TrainSettings training)
+    private static void Evaluate(TaskContext ctx, FrameSession session, TrackingClient tracking, TrainSettings training)
     {
         if (!ctx.TryPull<string>("model_training", out var modelPath, "model_path"))
         {
@@ -144,7 +160,7 @@ public static class SeedPipeline
 
         var runId = ctx.Pull<string>("model_training", "run_id")!;
 
-        var evaluation = ModelEvaluation.Run(training, modelPath, runId);
+        var evaluation = ModelEvaluation.Run(session, tracking, training, modelPath, runId);
         ctx.Logger.LogInformation(
             "Model of run {RunId}: accuracy {Accuracy:0.0000} on {Rows} held-out rows (majority class alone: {Majority:0.0000}); best run of the experiment: {BestRun} ({BestAccuracy:0.0000})",
             runId,

@@ -1,3 +1,4 @@
+using Mlops.Features;
 using Mlops.Tracking;
 using Mlops.Training;
 using Mlops.Training.Data;
@@ -16,15 +17,15 @@ public sealed record EvaluationResult(double Accuracy, double Loss, long Rows, d
 /// <summary>The seed's model_evaluation task: score the saved model on the held-out rows and find the best run so far.</summary>
 public static class ModelEvaluation
 {
-    /// <summary>Loads the model, evaluates it on the validation rows, logs <c>eval_accuracy</c>/<c>eval_loss</c> to its training run and looks up the best run.</summary>
-    public static EvaluationResult Run(TrainSettings settings, string modelPath, string runId)
+    /// <summary>Loads the model, evaluates it (the features read through the host's <paramref name="session"/>) on the validation rows, logs <c>eval_accuracy</c>/<c>eval_loss</c> to its training run and looks up the best run.</summary>
+    public static EvaluationResult Run(FrameSession session, TrackingClient tracking, TrainSettings settings, string modelPath, string runId)
     {
-        var validation = TrainCommand.Datasets(settings).Validation;
+        ArgumentNullException.ThrowIfNull(tracking);
+        var validation = TrainCommand.Datasets(session, settings).Validation;
         using var model = Model.Load(modelPath);
         var scores = model.Evaluate(validation);
         var accuracy = scores["accuracy"];
         var loss = scores["loss"];
-        using var tracking = new TrackingClient(settings.TrackingUri);
         tracking.LogMetric(runId, "eval_accuracy", accuracy);
         tracking.LogMetric(runId, "eval_loss", loss);
 

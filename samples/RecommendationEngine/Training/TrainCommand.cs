@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Mlops.Features;
 using Mlops.Tracking;
 using Mlops.Training;
 using Mlops.Training.Callbacks;
@@ -24,9 +26,12 @@ public static class TrainCommand
     public const string SummaryFile = "training-summary.json";
 
     /// <summary>Launches the workers and waits for them; returns the process exit code.</summary>
-    public static int Run(TrainSettings settings, TextWriter output)
+    /// <param name="session">The host's frame session, which opens the features for the row count and the majority-class bar.</param>
+    /// <param name="settings">The training settings, passed on to the workers.</param>
+    /// <param name="output">Where progress goes.</param>
+    public static int Run(FrameSession session, TrainSettings settings, TextWriter output)
     {
-        var split = Datasets(settings);
+        var split = Datasets(session, settings);
         var rows = split.TrainRows + split.ValidationRows;
         output.WriteLine($"train: {settings.Workers} worker(s), MultiWorkerMirroredStrategy, gradients all-reduced over the ring (shared memory between local workers), {rows:N0} feature rows in {settings.Features}");
         output.WriteLine($"  model: Dense(64, relu) -> Dense(64, relu) -> Dense(1, sigmoid); Adam(lr {settings.LearningRate}), binary cross-entropy, accuracy");
@@ -48,28 +53,47 @@ public static class TrainCommand
         return 0;
     }
 
-    /// <summary>One worker of the job: joins it from the launcher's variables and trains; the chief saves and logs.</summary>
+    /// <summary>
+    /// One worker of the job, in its own host: the strategy (from the container) joins the job from the launcher's
+    /// variables, the datasets are read through the host's frame session, and the chief saves and logs through the
+    /// host's tracking client.
+    /// </summary>
     public static int Worker(TrainSettings settings)
     {
-        using var strategy = MultiWorkerMirroredStrategy.FromEnvironment(new MultiWorkerMirroredStrategyOptions { Seed = settings.Seed });
-        var (train, validation, trainRows, _) = Datasets(settings);
+        using var host = SampleHost.StartWorker(new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [SampleHost.TrackingUriKey] = settings.TrackingUri,
+            [SampleHost.TrainingSeedKey] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+        });
+        var services = host.Services;
+        var strategy = services.GetRequiredService<MultiWorkerMirroredStrategy>();
+        var (train, validation, trainRows, _) = Datasets(services.GetRequiredService<FrameSession>(), settings);
         using var model = strategy.Scope(() => Sequential.Input(train.FeatureWidth)
             .Dense(64, Activation.Relu)
             .Dense(64, Activation.Relu)
             .Dense(1, Activation.Sigmoid)
             .Compile(Optimizer.Adam(settings.LearningRate), Loss.BinaryCrossEntropy, Metric.Accuracy));
 
-        // The callback opens the tracking store and starts the run on the chief only, and ends it FAILED if Fit throws.
-        using var trackingCallback = new TrackingCallback(settings.TrackingUri, new TrackingCallbackOptions
+        // The callback starts the run on the chief and ends it FAILED if Fit throws. Only the chief resolves the
+        // tracking client (which opens the store), so the other workers never open it; the callback would do nothing
+        // on them anyway.
+        using var trackingCallback = strategy.IsChief
+            ? new TrackingCallback(services.GetRequiredService<TrackingClient>(), new TrackingCallbackOptions
+            {
+                ExperimentName = PrepareTracking.Experiment,
+                RunName = "model_training",
+                Tags = new Dictionary<string, string> { ["stage"] = "model_training" },
+                Parameters = new Dictionary<string, object?> { ["features"] = settings.Features, ["train_rows"] = trainRows, ["seed"] = settings.Seed },
+            })
+            : null;
+        var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory) };
+        if (trackingCallback is not null)
         {
-            ExperimentName = PrepareTracking.Experiment,
-            RunName = "model_training",
-            Tags = new Dictionary<string, string> { ["stage"] = "model_training" },
-            Parameters = new Dictionary<string, object?> { ["features"] = settings.Features, ["train_rows"] = trainRows, ["seed"] = settings.Seed },
-        });
-        var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory), trackingCallback };
+            callbacks.Add(trackingCallback);
+        }
+
         var history = model.Fit(train, settings.Epochs, settings.StepsPerEpoch, validation, callbacks: callbacks, verbose: strategy.IsChief ? Verbosity.Auto : Verbosity.Silent);
-        if (trackingCallback.Run is { } run)
+        if (trackingCallback?.Run is { } run)
         {
             model.Save(settings.ModelOut);
             var last = history.Epochs.Count - 1;
@@ -85,13 +109,15 @@ public static class TrainCommand
     }
 
     /// <summary>The training rows (shuffled, batched) and the held-out validation rows (the last ones) of the features.</summary>
-    public static FeatureSplit Datasets(TrainSettings settings)
+    public static FeatureSplit Datasets(FrameSession session, TrainSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(session);
         // Record sharding: every worker sees the same row order and takes its slice of each global batch, so the
         // train/validation split below (Take/Skip on rows) means the same on every worker. With file sharding each
         // worker would read only its own part files and take/skip within them.
-        var all = ParquetDataset.Open(settings.Features, "features", "label").WithOptions(new DatasetOptions { AutoShardPolicy = AutoShardPolicy.Data });
-        // The features are opened once: the Parquet footers the dataset has read give the exact row count; nothing is decoded for it.
+        // The features are a plain Parquet scan of the host's session, so the dataset reads them through the dense
+        // Parquet path (as ParquetDataset.Open would), opened once: the footers give the exact row count; nothing is decoded for it.
+        var all = Dataset.FromFrame(session.ReadParquet(settings.Features), "features", "label").WithOptions(new DatasetOptions { AutoShardPolicy = AutoShardPolicy.Data });
         var rows = all.RecordsPerPass() ?? throw new InvalidOperationException($"The row count of {settings.Features} is unknown.");
         var held = (long)Math.Round(rows * settings.ValidationFraction);
         var trainRows = rows - held;
