@@ -26,11 +26,13 @@ public sealed class TorchSharpModelFlavor : IModelFlavor
     public bool CanSave(object model) => model is Model;
 
     /// <inheritdoc/>
-    public async Task<JsonObject> SaveAsync(object model, string directory, CancellationToken cancellationToken = default)
+    /// <remarks>Saves synchronously on the calling thread (<see cref="Model.Save"/> has no async form) and returns a completed task.</remarks>
+    public Task<JsonObject> SaveAsync(object model, string directory, CancellationToken cancellationToken = default)
     {
         var trained = model as Model ?? throw new ArgumentException($"The TorchSharp flavor saves {typeof(Model).FullName}, not {model.GetType().FullName}.", nameof(model));
-        await trained.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
-        return new JsonObject
+        cancellationToken.ThrowIfCancellationRequested();
+        trained.Save(directory);
+        return Task.FromResult(new JsonObject
         {
             ["model_json"] = "model.json",
             ["weights"] = "model.safetensors",
@@ -40,11 +42,12 @@ public sealed class TorchSharpModelFlavor : IModelFlavor
             ["element_type"] = trained.ElementType.ToString().ToLowerInvariant(),
             ["torchsharp_version"] = typeof(torch).Assembly.GetName().Version?.ToString(),
             ["libtorch_version"] = torch.__version__,
-        };
+        });
     }
 
     /// <inheritdoc/>
-    public async Task<ILoadedModel> LoadAsync(string directory, ModelManifest manifest, CancellationToken cancellationToken = default)
+    /// <remarks>Loads synchronously on the calling thread (<see cref="Model.Load"/> has no async form) and returns a completed task.</remarks>
+    public Task<ILoadedModel> LoadAsync(string directory, ModelManifest manifest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         if (!File.Exists(Path.Combine(directory, "model.json")))
@@ -52,8 +55,8 @@ public sealed class TorchSharpModelFlavor : IModelFlavor
             throw new MlflowException(MlflowErrorCodes.ResourceDoesNotExist, $"The TorchSharp model file 'model.json' is missing from {directory}.");
         }
 
-        var model = await Model.LoadAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new LoadedTorchSharpModel(model, manifest);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<ILoadedModel>(new LoadedTorchSharpModel(Model.Load(directory), manifest));
     }
 }
 

@@ -34,6 +34,10 @@ public sealed partial class Frame
     /// is deleted and the destination is left exactly as it was. Rows keep their order within a partition;
     /// files hold partitions in the order their worker took them. Arrow field and schema metadata is stored
     /// in the files' key-value metadata and restored by <see cref="ReadParquet"/>.
+    /// <para>Blocks the calling thread until the files are published; there is no <c>Async</c> twin, because the
+    /// write is dominated by computing the frame's partitions and encoding them on the writer's worker threads, which
+    /// a twin could only wrap in <c>Task.Run</c>. Off a UI or request thread:
+    /// <c>await Task.Run(() => frame.WriteParquet(path, options, ct), ct)</c>.</para>
     /// </remarks>
     /// <param name="path">The output folder (local path, <c>file://</c> or a blob URI).</param>
     /// <param name="options">Codec, row group size, save mode and parallelism; a null resolver or degree of parallelism takes the frame's <see cref="Session"/>'s.</param>
@@ -43,8 +47,4 @@ public sealed partial class Frame
     /// <exception cref="SchemaException">A column's Arrow type cannot be written to Parquet.</exception>
     public ParquetWriteResult WriteParquet(string path, ParquetWriteOptions? options = null, CancellationToken cancellationToken = default) =>
         ParquetWriteJob.Run(this, path, options, cancellationToken);
-
-    /// <inheritdoc cref="WriteParquet"/>
-    public Task<ParquetWriteResult> WriteParquetAsync(string path, ParquetWriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => ParquetWriteJob.Run(this, path, options, cancellationToken), cancellationToken);
 }

@@ -15,6 +15,10 @@ namespace Mlops.Features;
 /// A partition is a function that produces a stream of record batches; calling it again produces the
 /// same data again, so a frame can be read more than once. Readers create one partition per file or
 /// row group; in-memory frames one per batch.
+/// <para>Actions are synchronous and block the calling thread while they compute on up to
+/// <see cref="FrameSession.DegreeOfParallelism"/> cores; there are no <c>Async</c> twins, because the work is
+/// CPU-bound and a twin would only wrap <c>Task.Run</c>. To keep a UI or request thread free, run the action
+/// off it: <c>await Task.Run(() => frame.Count(ct), ct)</c>.</para>
 /// </remarks>
 public sealed partial class Frame
 {
@@ -299,14 +303,12 @@ public sealed partial class Frame
     }
 
     /// <summary>Counts the rows, reading partitions in parallel.</summary>
+    /// <remarks>Blocks the calling thread (CPU-bound; no <c>Async</c> twin): off a UI or request thread, <c>await Task.Run(() => frame.Count(ct), ct)</c>.</remarks>
     public long Count(CancellationToken cancellationToken = default) =>
         FrameExecution.RunPartitions(this, (_, batches, ct) => batches.Sum(b => (long)b.Length), Session.DegreeOfParallelism, cancellationToken).Sum();
 
-    /// <inheritdoc cref="Count"/>
-    public Task<long> CountAsync(CancellationToken cancellationToken = default) =>
-        Task.Run(() => Count(cancellationToken), cancellationToken);
-
     /// <summary>Reads the whole frame into memory and returns it as a frame with one batch per partition.</summary>
+    /// <remarks>Blocks the calling thread (CPU-bound; no <c>Async</c> twin): off a UI or request thread, <c>await Task.Run(() => frame.Materialize(ct), ct)</c>.</remarks>
     public Frame Materialize(CancellationToken cancellationToken = default)
     {
         var batches = FrameExecution.RunPartitions(
@@ -318,16 +320,9 @@ public sealed partial class Frame
         return (merged.Length == 0 ? Empty(Schema) : FromBatches(Schema, merged)).WithSession(Session);
     }
 
-    /// <inheritdoc cref="Materialize"/>
-    public Task<Frame> MaterializeAsync(CancellationToken cancellationToken = default) =>
-        Task.Run(() => Materialize(cancellationToken), cancellationToken);
-
     /// <summary>Reads every row into memory as <see cref="Row"/> objects. Meant for small results and tests.</summary>
+    /// <remarks>Blocks the calling thread (CPU-bound; no <c>Async</c> twin): off a UI or request thread, <c>await Task.Run(() => frame.Collect(ct), ct)</c>.</remarks>
     public IReadOnlyList<Row> Collect(CancellationToken cancellationToken = default) => ToRows(ReadBatches(cancellationToken));
-
-    /// <inheritdoc cref="Collect"/>
-    public Task<IReadOnlyList<Row>> CollectAsync(CancellationToken cancellationToken = default) =>
-        Task.Run(() => Collect(cancellationToken), cancellationToken);
 
     /// <summary>The first <paramref name="count"/> rows, reading no more than needed.</summary>
     public IReadOnlyList<Row> Head(int count = 1, CancellationToken cancellationToken = default) =>

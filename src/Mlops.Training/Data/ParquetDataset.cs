@@ -21,6 +21,9 @@ namespace Mlops.Training.Data;
 /// read. Rows are never skipped silently.</para>
 /// <para>Sharding: each part file is a file for <see cref="AutoShardPolicy.File"/>; row groups are the unit of reading
 /// and of the file-order shuffle.</para>
+/// <para>Opening is synchronous, with no <c>OpenAsync</c>: the footers are read by the one Parquet reader
+/// (<see cref="ParquetDenseReader"/>), whose planning is synchronous, so a twin could only wrap <c>Task.Run</c>. Off a
+/// UI or request thread, <c>await Task.Run(() => ParquetDataset.Open(path), ct)</c>.</para>
 /// </remarks>
 public static class ParquetDataset
 {
@@ -54,32 +57,6 @@ public static class ParquetDataset
         }
 
         return Open(path, null, featureColumns, labelColumn, options, CancellationToken.None);
-    }
-
-    /// <inheritdoc cref="Open(string, string, string, ParquetDatasetOptions?)"/>
-    /// <param name="path">A file, a folder of part files or a glob; a local path, <c>file://</c> URI or blob URI.</param>
-    /// <param name="featuresColumn">The feature column: a list of double or float, or a single numeric column.</param>
-    /// <param name="labelColumn">The label column: numeric or boolean.</param>
-    /// <param name="options">Store resolution.</param>
-    /// <param name="cancellationToken">Cancels opening.</param>
-    public static Task<Dataset> OpenAsync(string path, string featuresColumn = "features", string labelColumn = "label", ParquetDatasetOptions? options = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Open(path, featuresColumn, [], labelColumn, options, cancellationToken), cancellationToken);
-
-    /// <inheritdoc cref="Open(string, IReadOnlyList{string}, string, ParquetDatasetOptions?)"/>
-    /// <param name="path">A file, a folder of part files or a glob; a local path, <c>file://</c> URI or blob URI.</param>
-    /// <param name="featureColumns">The feature columns, numeric or boolean; at least one.</param>
-    /// <param name="labelColumn">The label column: numeric or boolean.</param>
-    /// <param name="options">Store resolution.</param>
-    /// <param name="cancellationToken">Cancels opening.</param>
-    public static Task<Dataset> OpenAsync(string path, IReadOnlyList<string> featureColumns, string labelColumn = "label", ParquetDatasetOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(featureColumns);
-        if (featureColumns.Count == 0)
-        {
-            throw new ArgumentException("At least one feature column is needed.", nameof(featureColumns));
-        }
-
-        return Task.Run(() => Open(path, null, featureColumns, labelColumn, options, cancellationToken), cancellationToken);
     }
 
     private static Dataset Open(string path, string? featuresColumn, IReadOnlyList<string> featureColumns, string labelColumn, ParquetDatasetOptions? options, CancellationToken cancellationToken)

@@ -92,17 +92,14 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
     /// The options are invalid, or name a backend this worker's device cannot use (such as
     /// <c>Collectives.Backend</c> Nccl where CUDA is not available).
     /// </exception>
+    /// <remarks>
+    /// Blocks until every worker has joined (or the connect timeout passes, or the token is cancelled); there is no
+    /// <c>FromEnvironmentAsync</c>, because loading libtorch, the collectives' synchronous rendezvous and NCCL's
+    /// initialisation are all blocking, so a twin could only wrap <c>Task.Run</c>. A worker process calls it once at
+    /// start-up, before training, where blocking is what it wants.
+    /// </remarks>
     public static MultiWorkerMirroredStrategy FromEnvironment(MultiWorkerMirroredStrategyOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
         Create(ClusterSpecReader.FromEnvironment(), options, loggerFactory, timeProvider, cancellationToken);
-
-    /// <summary>Joins the job described by the environment, as <see cref="FromEnvironment"/> does, without blocking the caller.</summary>
-    /// <param name="options">Device, communication, bucket size, timeouts, libtorch folder; defaults when null.</param>
-    /// <param name="loggerFactory">Logging; none when null.</param>
-    /// <param name="timeProvider">The clock for connection deadlines; the system clock when null.</param>
-    /// <param name="cancellationToken">Cancels joining.</param>
-    /// <returns>The strategy; dispose it to leave the job.</returns>
-    public static Task<MultiWorkerMirroredStrategy> FromEnvironmentAsync(MultiWorkerMirroredStrategyOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => FromEnvironment(options, loggerFactory, timeProvider, cancellationToken), cancellationToken);
 
     /// <summary>Joins the job described by <paramref name="cluster"/> (world size 1: a single worker, no sockets).</summary>
     /// <param name="cluster">This worker's place in the job.</param>

@@ -25,6 +25,11 @@ public sealed partial class Model
     /// call this in a multi-worker job (the checkpoint callbacks do).
     /// </summary>
     /// <param name="directory">The folder (created if missing).</param>
+    /// <remarks>
+    /// Synchronous, with no <c>SaveAsync</c>: the work is copying the tensors off the device through TorchSharp's
+    /// synchronous API and writing two local files, so a twin could only wrap <c>Task.Run</c>. Off a UI or request
+    /// thread, <c>await Task.Run(() => model.Save(directory), ct)</c>, with no training running on the model meanwhile.
+    /// </remarks>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -38,13 +43,6 @@ public sealed partial class Model
         AtomicFile.Write(Path.Combine(directory, ModelJson.FileName), stream => stream.Write(json));
     }
 
-    /// <summary><see cref="Save"/> on a worker thread.</summary>
-    /// <param name="directory">The folder.</param>
-    /// <param name="cancellationToken">Cancels before the write starts.</param>
-    /// <returns>A task that completes when both files are written.</returns>
-    public Task SaveAsync(string directory, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Save(directory), cancellationToken);
-
     /// <summary>
     /// Rebuilds a saved model in the current strategy scope (CPU outside any) and loads its weights; compiles it again
     /// when it was saved compiled. A model saved from <see cref="FromModule"/> needs <paramref name="moduleFactory"/>
@@ -54,6 +52,7 @@ public sealed partial class Model
     /// <param name="moduleFactory">Makes the module of a <see cref="FromModule"/> model.</param>
     /// <returns>The model.</returns>
     /// <exception cref="ModelFormatException">A file is missing, truncated or inconsistent; the message names the file and the tensor.</exception>
+    /// <remarks>Synchronous, with no <c>LoadAsync</c>, for the reason given on <see cref="Save"/> (local files read into TorchSharp tensors): off a UI or request thread, <c>await Task.Run(() => Model.Load(directory), ct)</c>.</remarks>
     public static Model Load(string directory, Func<TorchSharp.torch.nn.Module<Tensor, Tensor>>? moduleFactory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -96,14 +95,6 @@ public sealed partial class Model
             throw;
         }
     }
-
-    /// <summary><see cref="Load"/> on a worker thread.</summary>
-    /// <param name="directory">A folder written by <see cref="Save"/>.</param>
-    /// <param name="moduleFactory">Makes the module of a <see cref="FromModule"/> model.</param>
-    /// <param name="cancellationToken">Cancels before loading starts.</param>
-    /// <returns>The model.</returns>
-    public static Task<Model> LoadAsync(string directory, Func<TorchSharp.torch.nn.Module<Tensor, Tensor>>? moduleFactory = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Load(directory, moduleFactory), cancellationToken);
 
     /// <summary>Copies the tensors of a safetensors file into the model's parameters and buffers; names and shapes must match exactly.</summary>
     internal void LoadWeights(string path)

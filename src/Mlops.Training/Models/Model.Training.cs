@@ -32,6 +32,13 @@ public sealed partial class Model
     /// <param name="cancellationToken">Stops training between steps. With replicas, cancel every replica: one that
     /// stops alone leaves the others to fail at their next collective's timeout.</param>
     /// <returns>The loss and metrics of every epoch.</returns>
+    /// <remarks>
+    /// Blocks the calling thread for the whole training (TorchSharp's work is synchronous and CPU/GPU-bound), as Keras'
+    /// <c>fit</c> does; there is no <c>FitAsync</c>, because it could only wrap <c>Task.Run</c>. To keep a UI or request
+    /// thread free, run it off that thread and cancel with the token, which is honoured between steps:
+    /// <c>await Task.Run(() => model.Fit(train, epochs: 5, cancellationToken: ct), ct)</c> (for a job that trains for
+    /// hours, a dedicated thread keeps a pool thread from being held).
+    /// </remarks>
     public History Fit(
         Dataset train,
         int epochs = 1,
@@ -75,24 +82,6 @@ public sealed partial class Model
         return loop.Run();
     }
 
-    /// <summary><see cref="Fit"/> on a worker thread (TorchSharp work is synchronous); same arguments.</summary>
-    /// <returns>The loss and metrics of every epoch.</returns>
-    public Task<History> FitAsync(
-        Dataset train,
-        int epochs = 1,
-        int? stepsPerEpoch = null,
-        Dataset? validation = null,
-        int? validationSteps = null,
-        IEnumerable<Callback>? callbacks = null,
-        int initialEpoch = 0,
-        Verbosity verbose = Verbosity.Auto,
-        CancellationToken cancellationToken = default) =>
-        Task.Factory.StartNew(
-            () => Fit(train, epochs, stepsPerEpoch, validation, validationSteps, callbacks, initialEpoch, verbose, cancellationToken),
-            cancellationToken,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-
     /// <summary>
     /// The loss and metrics over a dataset (Keras' <c>evaluate</c>), in inference mode. With replicas each evaluates
     /// its share and the results are combined, so every replica returns the same values.
@@ -102,6 +91,7 @@ public sealed partial class Model
     /// <param name="callbacks">Callbacks (their test hooks are called).</param>
     /// <param name="cancellationToken">Stops evaluation between batches.</param>
     /// <returns>"loss" and each metric by name.</returns>
+    /// <remarks>Blocks the calling thread (compute-bound; no <c>EvaluateAsync</c>, as Keras has none): off a UI or request thread, <c>await Task.Run(() => model.Evaluate(data, cancellationToken: ct), ct)</c>.</remarks>
     public IReadOnlyDictionary<string, double> Evaluate(Dataset data, int? steps = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -117,11 +107,6 @@ public sealed partial class Model
         var list = new CallbackList(callbacks ?? [], this, parameters, null);
         return new EvaluationLoop(this, data, steps, list, cancellationToken).Run("evaluation");
     }
-
-    /// <summary><see cref="Evaluate"/> on a worker thread; same arguments.</summary>
-    /// <returns>"loss" and each metric by name.</returns>
-    public Task<IReadOnlyDictionary<string, double>> EvaluateAsync(Dataset data, int? steps = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
-        Task.Factory.StartNew(() => Evaluate(data, steps, callbacks, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>
     /// Outputs for every example of a dataset, in order (Keras' <c>predict</c>), in inference mode. Runs on this

@@ -208,18 +208,6 @@ public sealed class ParquetRoundTripTests : IDisposable
         Assert.Equal(100, Frame.ReadParquet(output + "/*.parquet").Count());
     }
 
-    [Fact]
-    public async Task AsyncWriteMatchesSyncWrite()
-    {
-        var frame = ParquetTestData.AllTypesFrame(300, seed: 9, batchSize: 100);
-        var output = _temp.Combine("async");
-
-        var result = await frame.WriteParquetAsync(output, new ParquetWriteOptions { Compression = ParquetCompression.Zstd });
-
-        Assert.Equal(300, result.Rows);
-        ParquetTestData.AssertSameRows(frame.Collect(), Frame.ReadParquet(output).Collect(), "id");
-    }
-
     private static long[] RowGroupSizes(string file)
     {
         using var stream = File.OpenRead(file);

@@ -210,13 +210,13 @@ public sealed class ParquetDatasetTests : IDisposable
     }
 
     [Fact]
-    public async Task Open_async_reads_the_same_dataset()
+    public void Open_reads_a_vector_column_scalar_columns_or_one_numeric_column()
     {
-        var folder = DataTestSupport.WriteParquet(_temp.Combine("async"), rows: 12, width: 2, rowsPerFile: 12, rowGroupSize: 12);
+        var folder = DataTestSupport.WriteParquet(_temp.Combine("overloads"), rows: 12, width: 2, rowsPerFile: 12, rowGroupSize: 12);
 
-        var dataset = await ParquetDataset.OpenAsync(folder);
-        var scalars = await ParquetDataset.OpenAsync(folder, ["id"], "label");
-        var single = await ParquetDataset.OpenAsync(folder, "id", "label");
+        var dataset = ParquetDataset.Open(folder);
+        var scalars = ParquetDataset.Open(folder, ["id"], "label");
+        var single = ParquetDataset.Open(folder, "id", "label");
 
         Assert.Equal(12, DataTestSupport.ReadAll(dataset.Batch(12)).Single().Count);
         Assert.Equal(1, scalars.FeatureWidth);

@@ -168,15 +168,15 @@ public class FitTests
     }
 
     [Fact]
-    public async Task Fit_async_stops_when_cancelled_between_steps()
+    public void Fit_stops_when_cancelled_between_steps()
     {
         var (features, labels) = TestData.Separable(64);
         using var model = Sequential.Input(10).Dense(1, Activation.Sigmoid).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
         using var cancellation = new CancellationTokenSource();
         var cancelAfterThree = new CancelAt(cancellation, 3);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            model.FitAsync(new ArrayDataset(features, labels).Batch(8).Repeat(), epochs: 1, stepsPerEpoch: 1000, callbacks: [cancelAfterThree], verbose: Verbosity.Silent, cancellationToken: cancellation.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            model.Fit(new ArrayDataset(features, labels).Batch(8).Repeat(), epochs: 1, stepsPerEpoch: 1000, callbacks: [cancelAfterThree], verbose: Verbosity.Silent, cancellationToken: cancellation.Token));
 
         Assert.Equal(3, model.Optimizer!.Iterations);
     }
