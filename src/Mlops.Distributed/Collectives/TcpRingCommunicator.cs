@@ -103,16 +103,6 @@ public sealed unsafe partial class TcpRingCommunicator : CollectiveCommunicator
         }
     }
 
-    /// <summary>Joins the job as <see cref="Create"/> does, without blocking the caller.</summary>
-    /// <param name="spec">This process's place in the job.</param>
-    /// <param name="options">Timeouts and tuning; defaults when null.</param>
-    /// <param name="loggerFactory">Logging; none when null.</param>
-    /// <param name="timeProvider">The clock for connection deadlines.</param>
-    /// <param name="cancellationToken">Cancels joining.</param>
-    /// <returns>The connected communicator.</returns>
-    public static Task<TcpRingCommunicator> CreateAsync(ClusterSpec spec, CollectiveOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Create(spec, options, loggerFactory, timeProvider, cancellationToken), cancellationToken);
-
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
