@@ -3,10 +3,10 @@ using Mlops.Distributed.Launch;
 
 namespace Mlops.Distributed.Launcher;
 
-/// <summary>Parses <c>launch --nproc N [--max-restarts K] [--master-port P] [--master-addr A] -- command [args...]</c>.</summary>
+/// <summary>Parses <c>launch --nproc N [--max-restarts K] [--master-port P] [--master-addr A] [--stop-grace-seconds S] [--timeout SECONDS] -- command [args...]</c>.</summary>
 internal static class LauncherCommandLine
 {
-    public const string Usage = "usage: mlops-launch --nproc N [--max-restarts K] [--master-port P] [--master-addr A] [--stop-grace-seconds S] -- <command> [args...]";
+    public const string Usage = "usage: mlops-launch --nproc N [--max-restarts K] [--master-port P] [--master-addr A] [--stop-grace-seconds S] [--timeout SECONDS] -- <command> [args...]";
 
     public static LaunchOptions Parse(IReadOnlyList<string> args)
     {
@@ -19,6 +19,7 @@ internal static class LauncherCommandLine
         int processes = 1, restarts = 0, port = 0;
         var address = "127.0.0.1";
         var grace = TimeSpan.FromSeconds(5);
+        TimeSpan? timeout = null;
         for (var i = 0; i < separator; i++)
         {
             var name = args[i];
@@ -42,8 +43,11 @@ internal static class LauncherCommandLine
                 case "--master-addr" or "--master_addr":
                     address = value;
                     break;
-                case "--stop-grace-seconds":
+                case "--stop-grace-seconds" or "--grace-period":
                     grace = TimeSpan.FromSeconds(ReadInt(name, value, 0));
+                    break;
+                case "--timeout":
+                    timeout = TimeSpan.FromSeconds(ReadInt(name, value, 1));
                     break;
                 default:
                     throw new ArgumentException($"unknown option {name}.");
@@ -59,6 +63,7 @@ internal static class LauncherCommandLine
             MasterPort = port,
             MasterAddress = address,
             StopGracePeriod = grace,
+            Timeout = timeout,
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Mlops.Distributed.Launch;
 using Mlops.Distributed.Launcher;
 
@@ -14,22 +15,35 @@ catch (ArgumentException ex)
     return 2;
 }
 
+// SIGTERM (timeout, systemd, Kubernetes, Slurm), SIGHUP and SIGINT stop the workers instead of ending the launcher and
+// orphaning them: the default termination is cancelled, the workers get SIGTERM, the grace period, then their process
+// trees are killed, and the launcher exits 128 + the signal's number.
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+var received = 0;
+var signalName = string.Empty;
+void OnSignal(PosixSignalContext context, int number, string name)
 {
-    e.Cancel = true;
-    stop.Cancel();
-};
+    context.Cancel = true;
+    if (Interlocked.CompareExchange(ref received, number, 0) == 0)
+    {
+        signalName = name;
+        stop.Cancel();
+    }
+}
+
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 15, "SIGTERM"));
+using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => OnSignal(c, 1, "SIGHUP"));
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, 2, "SIGINT"));
 
 try
 {
     var result = await new LocalLauncher(options).RunAsync(stop.Token);
     return result.ExitCode;
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
-    Console.Error.WriteLine("mlops-launch: interrupted; workers stopped.");
-    return 130;
+    Console.Error.WriteLine($"mlops-launch: received {signalName}; workers stopped.");
+    return 128 + Volatile.Read(ref received);
 }
 catch (Mlops.MlopsException ex)
 {

@@ -21,8 +21,17 @@ public sealed class LaunchOptions
     /// <summary>The address the workers use to reach the launcher's rendezvous store (which it listens on). Default <c>127.0.0.1</c>.</summary>
     public string MasterAddress { get; init; } = "127.0.0.1";
 
-    /// <summary>How long the other workers get to exit after SIGTERM, once one failed, before they are killed. Default 5 s.</summary>
+    /// <summary>
+    /// How long workers get to exit after SIGTERM before their process trees are killed: the others once one failed, all
+    /// of them when the launch is cancelled (the launcher got a signal) or <see cref="Timeout"/> passed. Default 5 s.
+    /// </summary>
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the whole job may run, restarts included (a restart does not extend it); when it passes the workers are
+    /// stopped as on cancellation and the result says <see cref="LaunchResult.TimedOut"/>. Null (default): no limit.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
 
     /// <summary>How many of the failed worker's last error lines the summary shows. Default 20.</summary>
     public int ErrorTailLines { get; init; } = 20;

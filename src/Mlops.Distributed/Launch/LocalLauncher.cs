@@ -51,6 +51,14 @@ public sealed partial class LocalLauncher
     /// <returns>How it ended.</returns>
     public async Task<LaunchResult> RunAsync(CancellationToken cancellationToken = default)
     {
+        if (_options.Timeout is { } limit)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero, nameof(LaunchOptions.Timeout));
+        }
+
+        // One clock for the whole job, started once: restarts do not extend it.
+        using var timeout = _options.Timeout is { } span ? new CancellationTokenSource(span) : new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         Failure? failure = null;
         var attempt = 0;
         for (; attempt <= _options.MaxRestarts; attempt++)
@@ -61,13 +69,20 @@ public sealed partial class LocalLauncher
                 _logger.LogWarning("Rank {Rank} failed with exit code {ExitCode}; restart {Attempt} of {MaxRestarts}", failure.Rank, failure.ExitCode, attempt, _options.MaxRestarts);
             }
 
-            failure = await RunAttemptAsync(attempt, cancellationToken).ConfigureAwait(false);
+            failure = await RunAttemptAsync(attempt, stop.Token).ConfigureAwait(false);
             if (failure is null)
             {
                 return new LaunchResult(true, attempt + 1, null, 0, []);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            if (timeout.IsCancellationRequested)
+            {
+                var timedOut = new LaunchResult(false, attempt + 1, null, 0, []) { TimedOut = true, Timeout = _options.Timeout };
+                WriteLine("[launcher] " + timedOut.Summary());
+                _logger.LogError("The job's timeout of {Timeout} passed in attempt {Attempt}; the workers were stopped", _options.Timeout, attempt + 1);
+                return timedOut;
+            }
         }
 
         var result = new LaunchResult(false, attempt, failure!.Rank, failure.ExitCode, failure.ErrorTail);
@@ -77,6 +92,11 @@ public sealed partial class LocalLauncher
 
     private async Task<Failure?> RunAttemptAsync(int generation, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new Failure(-1, 0, []);
+        }
+
         // The launcher hosts the rendezvous store, as torchrun's agent does: the port is bound before any worker starts
         // (port 0: the system picks a free one), so no other process can take it between choosing and binding, and
         // each attempt's store knows only its own generation.
@@ -90,11 +110,22 @@ public sealed partial class LocalLauncher
                 workers.Add(Start(rank, generation, port));
             }
 
+            // Cancellation (a signal to the launcher, or the job's timeout) stops the workers as a failure does:
+            // SIGTERM, the grace period, then their process trees are killed. It wakes the wait itself, since workers
+            // that ignore SIGTERM never exit on their own.
+            var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var cancel = cancellationToken.Register(() => cancelled.TrySetResult());
             var pending = workers.ToDictionary(w => w.Exited, w => w);
-            using var cancel = cancellationToken.Register(() => StopAll(workers));
             while (pending.Count > 0)
             {
-                var done = await Task.WhenAny(pending.Keys).ConfigureAwait(false);
+                var done = await Task.WhenAny(pending.Keys.Append(cancelled.Task)).ConfigureAwait(false);
+                if (done == cancelled.Task)
+                {
+                    await StopOthersAsync(workers).ConfigureAwait(false);
+                    await DrainOutputAsync(workers).ConfigureAwait(false);
+                    return new Failure(-1, 0, []);
+                }
+
                 var worker = pending[done];
                 pending.Remove(done);
                 if (worker.Process.ExitCode != 0 || cancellationToken.IsCancellationRequested)

@@ -14,7 +14,16 @@ public class LauncherCommandLineTests
         Assert.Equal(new[] { "train.dll", "--epochs", "3" }, options.Arguments);
     }
 
+    [Fact]
+    public void ParsesTheJobTimeoutAndTheGracePeriod()
+    {
+        var options = LauncherCommandLine.Parse(["--nproc", "2", "--timeout", "3600", "--grace-period", "30", "--", "x"]);
+        Assert.Equal((TimeSpan.FromHours(1), TimeSpan.FromSeconds(30)), (options.Timeout!.Value, options.StopGracePeriod));
+        Assert.Null(LauncherCommandLine.Parse(["--", "x"]).Timeout);
+    }
+
     [Theory]
+    [InlineData("--timeout 0 -- x", "--timeout '0' must be an integer of at least 1")]
     [InlineData("--nproc 2", "missing '-- <command>'")]
     [InlineData("--nproc 0 -- x", "--nproc '0' must be an integer of at least 1")]
     [InlineData("--nproc two -- x", "--nproc 'two' must be an integer")]

@@ -114,4 +114,69 @@ public class LocalLauncherTests
         Assert.Equal(underDotnet ? 4 : 3, options.Arguments.Count);
         Assert.Equal((3, 2), (options.ProcessCount, options.MaxRestarts));
     }
+
+    [Fact]
+    public async Task TheJobTimeoutCoversRestartsAndStopsTheWorkers()
+    {
+        using var deadline = new CancellationTokenSource(TestDeadline);
+        var output = new StringWriter();
+
+        // Rank 1 fails in generation 0; in generation 1 both sleep. The restart does not start a new clock.
+        var script = "if [ \"$MLOPS_RENDEZVOUS_GENERATION$RANK\" = 01 ]; then exit 5; fi; exec sleep 600";
+        var result = await new LocalLauncher(
+            new LaunchOptions
+            {
+                FileName = "/bin/bash",
+                Arguments = ["-c", script],
+                ProcessCount = 2,
+                MaxRestarts = 3,
+                StopGracePeriod = TimeSpan.FromSeconds(1),
+                Timeout = TimeSpan.FromSeconds(5),
+            },
+            output).RunAsync(deadline.Token);
+        var text = output.ToString();
+        Assert.False(deadline.IsCancellationRequested, text);
+        Assert.True(result.TimedOut, text);
+        Assert.Equal((false, 2, (int?)null, LaunchResult.TimeoutExitCode), (result.Succeeded, result.Attempts, result.FailedRank, result.ExitCode));
+        Assert.Contains("[launcher] rank 1 failed with exit code 5; restarting all 2 workers (restart 1 of 3, generation 1)", text, StringComparison.Ordinal);
+        Assert.Contains("[launcher] The job's timeout of 5 s passed in attempt 2; every worker was stopped.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CancellingStopsWorkersThatIgnoreSigtermAndThrows()
+    {
+        using var deadline = new CancellationTokenSource(TestDeadline);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var output = new StringWriter();
+        var pids = Directory.CreateTempSubdirectory("mlops-launch-cancel-").FullName;
+        try
+        {
+            var launch = new LocalLauncher(
+                new LaunchOptions
+                {
+                    FileName = "/bin/bash",
+                    Arguments = ["-c", $"trap '' TERM; echo $$ > {pids}/$RANK; exec sleep 600"],
+                    ProcessCount = 2,
+                    StopGracePeriod = TimeSpan.FromSeconds(1),
+                },
+                output).RunAsync(cancel.Token);
+            while (Directory.GetFiles(pids).Count(f => File.ReadAllText(f).EndsWith('\n')) < 2 && !launch.IsCompleted)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => launch);
+            Assert.False(deadline.IsCancellationRequested, output.ToString());
+            foreach (var file in Directory.GetFiles(pids))
+            {
+                // The launcher has reaped its workers by the time it returns: their pids no longer exist.
+                Assert.False(Directory.Exists($"/proc/{File.ReadAllText(file).Trim()}"), $"worker {File.ReadAllText(file).Trim()} still runs");
+            }
+        }
+        finally
+        {
+            Directory.Delete(pids, recursive: true);
+        }
+    }
 }
