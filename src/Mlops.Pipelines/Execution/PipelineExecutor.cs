@@ -6,9 +6,9 @@ namespace Mlops.Pipelines;
 
 /// <summary>
 /// Runs DAG runs in-process: ready tasks start in parallel up to <see cref="ExecutorOptions.MaxParallelism"/> and
-/// their pools' slots, delegates on the thread pool and <see cref="ProcessOperator"/> tasks as child processes. Every
-/// state change is written to the <see cref="IPipelineStore"/> before it is acted on, so a run whose process died is
-/// resumed by <see cref="ExecuteAsync"/> or <see cref="ResumeAsync"/>: finished tasks are not run again and a task
+/// their pools' slots, delegates on the thread pool (on their own thread when they have an execution timeout) and
+/// <see cref="ProcessOperator"/> tasks as child processes. Every state change is written to the
+/// <see cref="IPipelineStore"/> before it is acted on, so a run whose process died is resumed by <see cref="ExecuteAsync"/> or <see cref="ResumeAsync"/>: finished tasks are not run again and a task
 /// that was running is retried per its policy. Thread-safe; one instance serves many runs at once.
 /// </summary>
 public class PipelineExecutor : IDisposable
