@@ -6,14 +6,16 @@ namespace Mlops.Pipelines;
 
 /// <summary>
 /// Runs DAG runs in-process: ready tasks start in parallel up to <see cref="ExecutorOptions.MaxParallelism"/> and
-/// their pools' slots, delegates on the thread pool and <see cref="ProcessOperator"/> tasks as child processes. Every
-/// state change is written to the <see cref="IPipelineStore"/> before it is acted on, so a run whose process died is
-/// resumed by <see cref="ExecuteAsync"/> or <see cref="ResumeAsync"/>: finished tasks are not run again and a task
+/// their pools' slots, delegates on the thread pool (on their own thread when they have an execution timeout) and
+/// <see cref="ProcessOperator"/> tasks as child processes. Every state change is written to the
+/// <see cref="IPipelineStore"/> before it is acted on, so a run whose process died is resumed by <see cref="ExecuteAsync"/> or <see cref="ResumeAsync"/>: finished tasks are not run again and a task
 /// that was running is retried per its policy. Thread-safe; one instance serves many runs at once.
 /// </summary>
 public class PipelineExecutor : IDisposable
 {
     private readonly Lock _pastLock = new();
+    private readonly Lock _drivingLock = new();
+    private readonly Dictionary<(string DagId, string RunId), Task<DagRunRecord>> _driving = [];
     private readonly Dictionary<(string DagId, string TaskId), List<(DagRunEngine Engine, int Index)>> _pastWaiters = [];
     private readonly string _identity;
     private volatile int _pastWaiterCount;
@@ -131,37 +133,71 @@ public class PipelineExecutor : IDisposable
     /// <exception cref="DagRunNotFoundException">The DAG has no such run.</exception>
     /// <exception cref="DagRunOwnedException">Another live executor is running it.</exception>
     /// <exception cref="PipelineException">A task names an unknown pool, or the store failed.</exception>
+    /// <remarks>
+    /// A run is driven by one loop at a time: when this executor is already driving the run (the scheduler started
+    /// it, or another call), this call waits for that drive to end and returns its result, so every task runs once
+    /// per try; <paramref name="cancellationToken"/> then stops only the wait. If that drive is stopped by its own
+    /// caller, this call takes the run over.
+    /// </remarks>
     public virtual async Task<DagRunRecord> ExecuteAsync(Dag dag, string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dag);
         ArgumentNullException.ThrowIfNull(runId);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var existing = Store.GetDagRun(dag.DagId, runId) ?? throw new DagRunNotFoundException($"DAG '{dag.DagId}' has no run '{runId}'.", dag.DagId, runId);
-        if (existing.State is DagRunState.Success or DagRunState.Failed)
+        var key = (dag.DagId, runId);
+        while (true)
         {
-            return existing;
-        }
+            // The store's claim is per executor identity, so it cannot tell two loops of this executor apart (the
+            // scheduler starting a queued run that a direct RunAsync is driving): the drive itself is claimed here,
+            // atomically, and a second caller waits for the drive in progress instead of starting another engine.
+            Task<DagRunRecord>? inProgress;
+            TaskCompletionSource<DagRunRecord>? mine = null;
+            lock (_drivingLock)
+            {
+                if (!_driving.TryGetValue(key, out inProgress))
+                {
+                    mine = new TaskCompletionSource<DagRunRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _driving[key] = mine.Task;
+                }
+            }
 
-        var run = Store.TryClaimDagRun(dag.DagId, runId, _identity, ExecutorIdentity.IsAlive);
-        if (run is null)
-        {
-            var owner = Store.GetDagRun(dag.DagId, runId)?.Owner ?? "?";
-            throw new DagRunOwnedException($"DAG '{dag.DagId}' run '{runId}' is being executed by '{owner}', which is still running.", dag.DagId, runId, owner);
-        }
+            if (mine is null)
+            {
+                try
+                {
+                    return await inProgress!.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The drive in progress was stopped by its own caller; this caller takes the run over.
+                    continue;
+                }
+            }
 
-        if (existing.Owner is not null && existing.Owner != _identity)
-        {
-            Logger.LogResuming(dag.DagId, runId, existing.Owner);
-        }
-
-        var engine = new DagRunEngine(this, dag, run);
-        try
-        {
-            return await engine.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Store.ReleaseDagRun(dag.DagId, runId, _identity);
+            try
+            {
+                var ended = await DriveAsync(dag, runId, cancellationToken).ConfigureAwait(false);
+                mine.SetResult(ended);
+                return ended;
+            }
+            catch (OperationCanceledException e)
+            {
+                mine.SetCanceled(e.CancellationToken);
+                throw;
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+                _ = mine.Task.Exception; // Observed: this caller rethrows it; waiters see it too.
+                throw;
+            }
+            finally
+            {
+                lock (_drivingLock)
+                {
+                    _driving.Remove(key);
+                }
+            }
         }
     }
 
@@ -326,6 +362,37 @@ public class PipelineExecutor : IDisposable
             {
                 engine.OnPastFinished(index);
             }
+        }
+    }
+
+    private async Task<DagRunRecord> DriveAsync(Dag dag, string runId, CancellationToken cancellationToken)
+    {
+        var existing = Store.GetDagRun(dag.DagId, runId) ?? throw new DagRunNotFoundException($"DAG '{dag.DagId}' has no run '{runId}'.", dag.DagId, runId);
+        if (existing.State is DagRunState.Success or DagRunState.Failed)
+        {
+            return existing;
+        }
+
+        var run = Store.TryClaimDagRun(dag.DagId, runId, _identity, ExecutorIdentity.IsAlive);
+        if (run is null)
+        {
+            var owner = Store.GetDagRun(dag.DagId, runId)?.Owner ?? "?";
+            throw new DagRunOwnedException($"DAG '{dag.DagId}' run '{runId}' is being executed by '{owner}', which is still running.", dag.DagId, runId, owner);
+        }
+
+        if (existing.Owner is not null && existing.Owner != _identity)
+        {
+            Logger.LogResuming(dag.DagId, runId, existing.Owner);
+        }
+
+        var engine = new DagRunEngine(this, dag, run);
+        try
+        {
+            return await engine.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Store.ReleaseDagRun(dag.DagId, runId, _identity);
         }
     }
 

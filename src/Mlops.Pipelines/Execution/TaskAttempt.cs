@@ -64,7 +64,18 @@ internal sealed class TaskAttempt(DagRunEngine engine, DagTask task, TaskContext
             var context = new TaskContext(
                 task, seed.Run, seed.Params, seed.TryNumber, seed.MaxTries, seed.PokeNumber, seed.FirstStartDate,
                 logger, engine.Time, token, engine.Xcoms, engine.Options.MaxXcomBytes);
-            work = task.Operator.ExecuteAsync(context);
+            // With a timeout the operator starts on its own thread: a synchronous delegate run inline would block
+            // here and hand the timeout wait a finished task, so an overrun would be recorded as a success. On
+            // timeout that thread is abandoned (it cannot be stopped safely) and whatever it returns is discarded.
+            work = linked is null
+                ? task.Operator.ExecuteAsync(context)
+                : Task.Factory.StartNew(
+                    static s =>
+                    {
+                        var (op, ctx) = ((TaskOperator, TaskContext))s!;
+                        return op.ExecuteAsync(ctx);
+                    },
+                    (task.Operator, context), CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
             var value = linked is null ? await work.ConfigureAwait(false) : await work.WaitAsync(linked.Token).ConfigureAwait(false);
             var xcoms = context.Pushed;
             if (value is not null)
@@ -105,6 +116,8 @@ internal sealed class TaskAttempt(DagRunEngine engine, DagTask task, TaskContext
             if (work is { IsCompleted: false })
             {
                 engine.Logger.LogAbandoned(key.DagId, key.RunId, key.TaskId, key.TryNumber, task.ExecutionTimeout!.Value);
+                // The abandoned work's own end (a value or an exception) is discarded.
+                _ = work.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
         catch (OperationCanceledException) when (seed.RunToken.IsCancellationRequested)
