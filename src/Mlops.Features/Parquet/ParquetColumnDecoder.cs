@@ -208,16 +208,17 @@ internal static class ParquetColumnDecoder
     private static async ValueTask<Levels> ReadLevelsAsync<T>(ParquetRowGroupReader rowGroup, DataField field, Memory<T> values, int rows, CancellationToken ct)
         where T : struct
     {
+        ParquetIntegrity.ValueSlots(rowGroup.GetMetadata(field), repeated: false, rows);
         if (field.MaxDefinitionLevel == 0)
         {
-            await rowGroup.ReadRawAsync(field, values, null, null, ct).ConfigureAwait(false);
+            await ParquetIntegrity.ReadAsync(rowGroup, field, values, null, null, ct).ConfigureAwait(false);
             return default;
         }
 
         var definitions = ArrayPool<int>.Shared.Rent(rows);
         try
         {
-            await rowGroup.ReadRawAsync(field, values, definitions.AsMemory(0, rows), null, ct).ConfigureAwait(false);
+            await ParquetIntegrity.ReadAsync(rowGroup, field, values, definitions.AsMemory(0, rows), null, ct).ConfigureAwait(false);
             return ToValidity(definitions.AsSpan(0, rows), field.MaxDefinitionLevel);
         }
         finally

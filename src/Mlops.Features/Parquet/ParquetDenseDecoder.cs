@@ -32,11 +32,18 @@ internal static class ParquetDenseDecoder
         using var group = reader.OpenRowGroupReader(rowGroup);
         var rows = checked((int)group.RowCount);
         var scratch = new double[checked(rows * width)];
-        ReadVector(group, file, rowGroup, file.Vector!, rows, width, scratch.AsMemory(), cancellationToken);
+        Guard(file, rowGroup, file.Vector!.Name, () => ReadVector(group, file, rowGroup, file.Vector!, rows, width, scratch.AsMemory(), cancellationToken));
     }
 
     /// <summary>The number of values in the first row's vector of a row group (which sets the width when the footer cannot).</summary>
     public static int FirstVectorLength(ParquetReader reader, ParquetDenseFile file, int rowGroup, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        Guard(file, rowGroup, file.Vector!.Name, () => length = FirstVectorLengthOf(reader, file, rowGroup, cancellationToken));
+        return length;
+    }
+
+    private static int FirstVectorLengthOf(ParquetReader reader, ParquetDenseFile file, int rowGroup, CancellationToken cancellationToken)
     {
         var column = file.Vector!;
         using var group = reader.OpenRowGroupReader(rowGroup);
@@ -79,7 +86,20 @@ internal static class ParquetDenseDecoder
         var scratch = new double[rows];
         foreach (var column in file.Scalars.Append(file.Label))
         {
-            ReadScalar<double>(group, file, rowGroup, column, rows, scratch, 1, 0, cancellationToken);
+            Guard(file, rowGroup, column.Name, () => ReadScalar<double>(group, file, rowGroup, column, rows, scratch, 1, 0, cancellationToken));
+        }
+    }
+
+    /// <summary>Runs a check's decode, turning Parquet.Net's and the integrity checks' exceptions into one naming the file, row group and column.</summary>
+    private static void Guard(ParquetDenseFile file, int rowGroup, string column, Action decode)
+    {
+        try
+        {
+            decode();
+        }
+        catch (Exception e) when (e is not MlopsException and not OperationCanceledException)
+        {
+            throw new DataFormatException($"Cannot decode the row group ({e.Message}); the file is corrupt or was changed after it was opened.", file.Name, column: column, rowGroup: rowGroup, innerException: e);
         }
     }
 
@@ -129,9 +149,7 @@ internal static class ParquetDenseDecoder
         where TStored : unmanaged, INumberBase<TStored>
         where T : unmanaged, INumberBase<T>
     {
-        var metadata = group.GetMetadata(column.Leaf)?.MetaData
-            ?? throw new DataFormatException("The row group has no data for the column.", file.Name, column: column.Name, rowGroup: rowGroup);
-        var slots = checked((int)metadata.NumValues);
+        var slots = ParquetIntegrity.ValueSlots(group.GetMetadata(column.Leaf), repeated: true, rows);
         var cells = rows * width;
         var direct = typeof(TStored) == typeof(T) && slots == cells;
         var stored = direct ? null : ArrayPool<TStored>.Shared.Rent(Math.Max(slots, 1));
@@ -140,7 +158,7 @@ internal static class ParquetDenseDecoder
         try
         {
             var values = direct ? (Memory<TStored>)(object)target[..cells] : stored.AsMemory(0, slots);
-            Wait(group.ReadRawAsync(column.Leaf, values, definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), cancellationToken));
+            Wait(ParquetIntegrity.ReadAsync(group, column.Leaf, values, definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), cancellationToken));
             var levels = definitions.AsSpan(0, slots);
             var repeats = repetitions.AsSpan(0, slots);
             var maxLevel = column.Leaf.MaxDefinitionLevel;
@@ -276,7 +294,8 @@ internal static class ParquetDenseDecoder
         var definitions = maxLevel > 0 ? ArrayPool<int>.Shared.Rent(Math.Max(rows, 1)) : null;
         try
         {
-            Wait(group.ReadRawAsync(column.Field, values.AsMemory(0, rows), definitions?.AsMemory(0, rows), null, cancellationToken));
+            ParquetIntegrity.ValueSlots(group.GetMetadata(column.Field), repeated: false, rows);
+            Wait(ParquetIntegrity.ReadAsync(group, column.Field, values.AsMemory(0, rows), definitions?.AsMemory(0, rows), null, cancellationToken));
             if (definitions is not null && ParquetColumnDecoder.CountEqual(definitions.AsSpan(0, rows), maxLevel) != rows)
             {
                 var row = definitions.AsSpan(0, rows).IndexOfAnyExcept(maxLevel);

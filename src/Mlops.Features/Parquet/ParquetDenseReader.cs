@@ -218,7 +218,18 @@ public sealed class ParquetDenseReader
         {
             stream = new BlockingReadStream(location.Store.OpenRead(location.Path, cancellationToken));
             var reader = ParquetReader.CreateAsync(stream, ParquetRowGroupSource.ReaderOptions, leaveStreamOpen: true, cancellationToken).GetAwaiter().GetResult();
-            return new OpenParquetFile(stream, reader);
+            var open = new OpenParquetFile(stream, reader);
+            try
+            {
+                ParquetIntegrity.CheckFooter(reader.Metadata!, stream.Length, location.ToString());
+            }
+            catch
+            {
+                open.Dispose();
+                throw;
+            }
+
+            return open;
         }
         catch (Exception e) when (e is not MlopsException and not OperationCanceledException)
         {

@@ -15,16 +15,14 @@ internal static class ParquetListDecoder
     public static async ValueTask<IArrowArray> ReadAsync(ParquetRowGroupReader rowGroup, ParquetColumnPlan plan, int rows, CancellationToken ct)
     {
         var field = plan.ReadField!;
-        var metadata = rowGroup.GetMetadata(field)?.MetaData
-            ?? throw new InvalidDataException($"The row group has no column chunk for '{field.Path}'.");
-        var slots = checked((int)metadata.NumValues);
+        var slots = ParquetIntegrity.ValueSlots(rowGroup.GetMetadata(field), repeated: true, rows);
         var valueBytes = GC.AllocateUninitializedArray<byte>(slots * sizeof(double));
         var values = new CastMemoryManager<double>(valueBytes, slots).Memory;
         var definitions = ArrayPool<int>.Shared.Rent(slots);
         var repetitions = ArrayPool<int>.Shared.Rent(slots);
         try
         {
-            await rowGroup.ReadRawAsync(field, values, definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), ct).ConfigureAwait(false);
+            await ParquetIntegrity.ReadAsync(rowGroup, field, values, definitions.AsMemory(0, slots), repetitions.AsMemory(0, slots), ct).ConfigureAwait(false);
             return Assemble(plan, rows, values.Span, valueBytes, definitions.AsSpan(0, slots), repetitions.AsSpan(0, slots), field.MaxDefinitionLevel);
         }
         finally

@@ -170,6 +170,7 @@ internal sealed record ParquetFooter(StorageLocation Location, ParquetColumnPlan
     private static async ValueTask<ParquetFooter> ReadAsync(StorageLocation location, Stream stream)
     {
         await using var reader = await ParquetReader.CreateAsync(stream, ParquetRowGroupSource.ReaderOptions, leaveStreamOpen: true).ConfigureAwait(false);
+        ParquetIntegrity.CheckFooter(reader.Metadata!, stream.Length, location.ToString());
         var columns = ParquetSchemaReader.Plan(reader.Schema);
         var rows = reader.Metadata!.RowGroups.Select(g => g.NumRows).ToArray();
         return new ParquetFooter(location, columns, rows, new Dictionary<string, string>(reader.CustomMetadata, StringComparer.Ordinal));
