@@ -268,6 +268,46 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             "name LIKE '%" + new string('a', random.Next(1, 60_000)) + "%'",
             new JsonArray(Enumerable.Range(0, random.Next(1, 200)).Select(i => (JsonNode?)$"metrics.m{i}").ToArray()),
         ];
+        var valid = new Dictionary<string, JsonNode?>
+        {
+            ["experiment_id"] = experimentId, ["run_id"] = runId, ["run_uuid"] = runId, ["name"] = "hm", ["key"] = "k", ["value"] = "1",
+            ["tags"] = new JsonArray(new JsonObject { ["key"] = "t", ["value"] = "v" }), ["params"] = new JsonArray(new JsonObject { ["key"] = "p", ["value"] = "v" }),
+            ["metrics"] = new JsonArray(new JsonObject { ["key"] = "m", ["value"] = 1.5, ["timestamp"] = 1, ["step"] = 0 }),
+            ["experiment_ids"] = new JsonArray(experimentId), ["order_by"] = new JsonArray(), ["filter"] = "", ["max_results"] = 10,
+            ["view_type"] = "ACTIVE_ONLY", ["run_view_type"] = "ALL", ["start_time"] = 1, ["end_time"] = 2, ["status"] = "FINISHED", ["timestamp"] = 1,
+            ["step"] = 0, ["version"] = "1", ["alias"] = "champion", ["source"] = "runs:/x/model", ["description"] = "d", ["new_name"] = "hm2",
+            ["metric_key"] = "m", ["experiment_name"] = "hostile", ["run_name"] = "r",
+        };
+        static string[] FieldsOf(string path) => path switch
+        {
+            "experiments/create" => ["name", "tags"],
+            "experiments/get" or "experiments/delete" or "experiments/restore" => ["experiment_id"],
+            "experiments/get-by-name" => ["experiment_name"],
+            "experiments/search" => ["max_results", "order_by", "filter", "view_type"],
+            "experiments/update" => ["experiment_id", "new_name"],
+            "experiments/set-experiment-tag" => ["experiment_id", "key", "value"],
+            "runs/create" => ["experiment_id", "tags", "run_name", "start_time"],
+            "runs/get" or "runs/delete" or "runs/restore" => ["run_id"],
+            "runs/update" => ["run_id", "status", "end_time"],
+            "runs/log-metric" => ["run_id", "key", "value", "timestamp", "step"],
+            "runs/log-parameter" or "runs/set-tag" => ["run_id", "key", "value"],
+            "runs/delete-tag" => ["run_id", "key"],
+            "runs/log-batch" => ["run_id", "metrics", "params", "tags"],
+            "runs/search" => ["experiment_ids", "filter", "order_by", "max_results", "run_view_type"],
+            "metrics/get-history" => ["run_id", "metric_key"],
+            "registered-models/create" => ["name", "tags", "description"],
+            "registered-models/rename" => ["name", "new_name"],
+            "registered-models/update" => ["name", "description"],
+            "registered-models/search" or "model-versions/search" => ["filter", "max_results", "order_by"],
+            "registered-models/set-tag" => ["name", "key", "value"],
+            "registered-models/delete-tag" => ["name", "key"],
+            "registered-models/alias" => ["name", "alias", "version"],
+            "model-versions/create" => ["name", "source", "run_id", "tags", "description"],
+            "model-versions/update" => ["name", "version", "description"],
+            "model-versions/set-tag" => ["name", "version", "key", "value"],
+            "model-versions/delete-tag" => ["name", "version", "key"],
+            _ => ["name", "version"],
+        };
         string[] contentTypes = ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", "application/xml"];
         string[] malformed = ["{", "[]", "null", "\"s\"", "{\"a\":}", "1", "{\"name\":\"x\",}", "\uFEFF{}", "{\"tags\":[null,", ""];
         string[] origins = [Evil, "null", "http://127.0.0.1:1", "https://ui.example", "http://localhost:" + Port, "not a url"];
@@ -281,10 +321,19 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             var (method, path) = routes[random.Next(routes.Count)];
             var prefix = random.Next(2) == 0 ? "/api/2.0/mlflow/" : "/ajax-api/2.0/mlflow/";
             var values = Values(random);
+            // A well-formed request for the endpoint, then one to three of its fields (or others) made hostile, so the
+            // hostile value reaches the handler instead of stopping at a missing required field.
             var request = new JsonObject();
-            for (var f = random.Next(0, 6); f > 0; f--)
+            var own = FieldsOf(path);
+            foreach (var field in own)
             {
-                request[fields[random.Next(fields.Length)]] = values[random.Next(values.Length)]?.DeepClone();
+                request[field] = valid[field]?.DeepClone();
+            }
+
+            for (var f = random.Next(1, 4); f > 0; f--)
+            {
+                var field = own.Length > 0 && random.Next(5) > 0 ? own[random.Next(own.Length)] : fields[random.Next(fields.Length)];
+                request[field] = values[random.Next(values.Length)]?.DeepClone();
             }
 
             var kind = random.Next(10);
@@ -299,7 +348,14 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
                     request[key] = new string('q', 1000);
                 }
 
-                var query = string.Join("&", request.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value?.ToJsonString() ?? "")));
+                static IEnumerable<string> Texts(JsonNode? value) => value switch
+                {
+                    null => [""],
+                    JsonValue v when v.GetValueKind() == JsonValueKind.String => [v.GetValue<string>()],
+                    JsonArray a when a.All(e => e is JsonValue) => a.Select(e => e is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : e!.ToJsonString()),
+                    _ => [value.ToJsonString()],
+                };
+                var query = string.Join("&", request.SelectMany(p => Texts(p.Value).Select(t => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(t))));
                 description = $"GET {path}?{(query.Length > 200 ? query[..200] : query)}";
                 result = await Send(HttpMethod.Get, path + "?" + query, origin: origin, prefix: prefix);
             }
