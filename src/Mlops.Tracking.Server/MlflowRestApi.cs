@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,21 +21,32 @@ public static class MlflowRestApi
 {
     private static readonly string[] s_prefixes = ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
 
-    /// <summary>Maps the API. The stores come from the container (<c>services.AddMlops().AddTracking()</c> registers them).</summary>
+    /// <summary>Maps the API with the default <see cref="MlflowRestApiOptions"/>. The stores come from the container (<c>services.AddMlops().AddTracking()</c> registers them).</summary>
     /// <param name="endpoints">The application's endpoints.</param>
     /// <returns><paramref name="endpoints"/>, for chaining.</returns>
-    public static IEndpointRouteBuilder MapMlflowRestApi(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapMlflowRestApi(this IEndpointRouteBuilder endpoints) => endpoints.MapMlflowRestApi(new MlflowRestApiOptions());
+
+    /// <summary>Maps the API. The stores come from the container (<c>services.AddMlops().AddTracking()</c> registers them).</summary>
+    /// <param name="endpoints">The application's endpoints.</param>
+    /// <param name="options">The allowed cross-site origins and the request body limit.</param>
+    /// <returns><paramref name="endpoints"/>, for chaining.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="MlflowRestApiOptions.MaxRequestBodySize"/> is not positive.</exception>
+    public static IEndpointRouteBuilder MapMlflowRestApi(this IEndpointRouteBuilder endpoints, MlflowRestApiOptions options)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxRequestBodySize, nameof(options) + "." + nameof(MlflowRestApiOptions.MaxRequestBodySize));
+        var allowed = new HashSet<string>(options.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
         foreach (var prefix in s_prefixes)
         {
-            foreach (var (method, path, handler) in TrackingEndpoints.All.Concat(RegistryEndpoints.All))
+            foreach (var (method, path, handler) in Routes)
             {
-                endpoints.MapMethods(prefix + path, [method], context => HandleAsync(context, handler));
+                endpoints.MapMethods(prefix + path, [method], context => HandleAsync(context, handler, options, allowed));
             }
 
-            endpoints.Map(prefix + "{**rest}", context => WriteErrorAsync(context, new MlflowException(
-                MlflowErrorCodes.EndpointNotFound, $"No API endpoint {context.Request.Method} {context.Request.Path}.")));
+            endpoints.Map(prefix + "{**rest}", context => HttpMethods.IsOptions(context.Request.Method)
+                ? PreflightAsync(context, allowed)
+                : WriteErrorAsync(context, new MlflowException(MlflowErrorCodes.EndpointNotFound, $"No API endpoint {context.Request.Method} {context.Request.Path}.")));
         }
 
         endpoints.MapGet("/health", () => "OK");
@@ -42,11 +54,32 @@ public static class MlflowRestApi
         return endpoints;
     }
 
-    private static async Task HandleAsync(HttpContext context, Func<Handler, Task<JsonObject>> handler)
+    /// <summary>Every endpoint of the API: method, path under the prefix, handler.</summary>
+    internal static IEnumerable<(string Method, string Path, Func<Handler, Task<JsonObject>> Handle)> Routes => TrackingEndpoints.All.Concat(RegistryEndpoints.All);
+
+    private static async Task HandleAsync(HttpContext context, Func<Handler, Task<JsonObject>> handler, MlflowRestApiOptions options, HashSet<string> allowed)
     {
         try
         {
-            var request = await MlflowRequest.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+            var origin = context.Request.Headers.Origin.ToString();
+            if (origin.Length > 0)
+            {
+                if (!IsAllowedOrigin(context, origin, allowed))
+                {
+                    if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                    {
+                        throw new MlflowRequestRefusedException(StatusCodes.Status403Forbidden, PermissionDenied,
+                            $"Cross-site request refused: origin '{origin}' may not call {context.Request.Method} {context.Request.Path}.");
+                    }
+                }
+                else
+                {
+                    context.Response.Headers.AccessControlAllowOrigin = origin;
+                    context.Response.Headers.Vary = "Origin";
+                }
+            }
+
+            var request = await MlflowRequest.ReadAsync(context, options, context.RequestAborted).ConfigureAwait(false);
             var services = context.RequestServices;
             var response = await handler(new Handler(request, services.GetRequiredService<ITrackingStore>(), services.GetService<IModelRegistryStore>(), context.RequestAborted)).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status200OK;
@@ -61,16 +94,74 @@ public static class MlflowRestApi
         {
             await WriteErrorAsync(context, new MlflowException(MlflowErrorCodes.InvalidParameterValue, e.Message, e)).ConfigureAwait(false);
         }
+        catch (SqliteException e) when (StoreLimit(e) is { } limit)
+        {
+            // The one place where SQLite's own limits (hit by a request's size, not by a fault) become a 400.
+            await WriteErrorAsync(context, new MlflowException(MlflowErrorCodes.InvalidParameterValue,
+                $"The request exceeds a limit of the store ({limit}): shorten the 'filter' or the 'experiment_ids' / 'order_by' lists.", e)).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await WriteErrorAsync(context, new MlflowRequestRefusedException(e.StatusCode, MlflowErrorCodes.BadRequest, "The request could not be read: " + e.Message)).ConfigureAwait(false);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The exception text stays in the log: it may carry SQL, paths or stack details a client must not see.
             context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(MlflowRestApi)).LogError(e, "Unexpected error in {Method} {Path}", context.Request.Method, context.Request.Path);
-            await WriteErrorAsync(context, new MlflowException(MlflowErrorCodes.InternalError, e.Message, e)).ConfigureAwait(false);
+            await WriteErrorAsync(context, new MlflowException(MlflowErrorCodes.InternalError,
+                $"Internal error in {context.Request.Method} {context.Request.Path}; the server log has the details.", e)).ConfigureAwait(false);
         }
+    }
+
+    private static string? StoreLimit(SqliteException e)
+    {
+        string[] limits = ["too many terms", "expression tree is too large", "LIKE or GLOB pattern too complex", "too many SQL variables", "at most 64 tables in a join", "too many columns"];
+        return limits.FirstOrDefault(l => e.Message.Contains(l, StringComparison.OrdinalIgnoreCase)) is { } hit ? "SQLite: " + hit : null;
+    }
+
+    private const string PermissionDenied = "PERMISSION_DENIED";
+
+    /// <summary>Allowed: listed origins, the request's own Host, and loopback origins on the server's own port.</summary>
+    private static bool IsAllowedOrigin(HttpContext context, string origin, HashSet<string> allowed)
+    {
+        if (allowed.Contains(origin.TrimEnd('/')))
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+        {
+            return false;
+        }
+
+        if (string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase) && context.Request.Host.HasValue)
+        {
+            return true;
+        }
+
+        return uri.IsLoopback && uri.Port == context.Connection.LocalPort;
+    }
+
+    private static async Task PreflightAsync(HttpContext context, HashSet<string> allowed)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0 || !IsAllowedOrigin(context, origin, allowed))
+        {
+            await WriteErrorAsync(context, new MlflowRequestRefusedException(StatusCodes.Status403Forbidden, PermissionDenied,
+                $"CORS preflight refused: origin '{origin}' is not allowed.")).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        context.Response.Headers.AccessControlAllowOrigin = origin;
+        context.Response.Headers.AccessControlAllowMethods = "GET, POST, PATCH, DELETE, OPTIONS";
+        context.Response.Headers.AccessControlAllowHeaders = "Content-Type, Authorization";
+        context.Response.Headers.Vary = "Origin";
     }
 
     private static Task WriteErrorAsync(HttpContext context, MlflowException error)
     {
-        context.Response.StatusCode = error.HttpStatusCode;
+        context.Response.StatusCode = error is MlflowRequestRefusedException refused ? refused.Status : error.HttpStatusCode;
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(MlflowJson.Serialize(MlflowJson.Error(error.ErrorCode, error.Message)));
     }

@@ -5,7 +5,8 @@ namespace Mlops.Tracking.Server;
 
 /// <summary>
 /// Builds the standalone server from <c>mlflow server</c>-style arguments:
-/// <c>--backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlruns --host 127.0.0.1 --port 5000</c>.
+/// <c>--backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlruns --host 127.0.0.1 --port 5000</c>,
+/// plus <c>--allowed-origins https://a.example,https://b.example</c> and <c>--max-request-body-size BYTES</c> (<see cref="MlflowRestApiOptions"/>).
 /// </summary>
 public static class TrackingServer
 {
@@ -17,18 +18,20 @@ public static class TrackingServer
         var options = ParseArguments(args);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.Api.MaxRequestBodySize);
         builder.Services.AddMlops().AddTracking(o =>
         {
             o.TrackingUri = options.BackendStoreUri;
             o.DefaultArtifactRoot = options.DefaultArtifactRoot;
         });
         var app = builder.Build();
-        app.MapMlflowRestApi();
+        app.MapMlflowRestApi(options.Api);
         return app;
     }
 
-    internal static (string BackendStoreUri, string? DefaultArtifactRoot, string Host, int Port) ParseArguments(string[] args)
+    internal static (string BackendStoreUri, string? DefaultArtifactRoot, string Host, int Port, MlflowRestApiOptions Api) ParseArguments(string[] args)
     {
+        var api = new MlflowRestApiOptions();
         var backend = "sqlite:///mlflow.db";
         string? artifactRoot = null;
         var host = "127.0.0.1";
@@ -53,11 +56,24 @@ public static class TrackingServer
                         ? parsed
                         : throw new ArgumentException($"Invalid --port '{text}': expected a number from 0 to 65535.");
                     break;
+                case "--allowed-origins":
+                    foreach (var origin in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        api.AllowedOrigins.Add(origin);
+                    }
+
+                    break;
+                case "--max-request-body-size":
+                    var size = Value();
+                    api.MaxRequestBodySize = long.TryParse(size, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0
+                        ? bytes
+                        : throw new ArgumentException($"Invalid --max-request-body-size '{size}': expected a positive number of bytes.");
+                    break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use --backend-store-uri, --default-artifact-root, --host and --port.");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use --backend-store-uri, --default-artifact-root, --host, --port, --allowed-origins and --max-request-body-size.");
             }
         }
 
-        return (backend, artifactRoot, host, port);
+        return (backend, artifactRoot, host, port, api);
     }
 }

@@ -286,7 +286,12 @@ public class ServerArgumentsTests
     public void Parses_mlflow_server_arguments_and_names_bad_ones()
     {
         var parsed = Mlops.Tracking.Server.TrackingServer.ParseArguments(["--backend-store-uri", "sqlite:///x.db", "--default-artifact-root", "/a", "--host", "0.0.0.0", "--port", "5001"]);
-        Assert.Equal(("sqlite:///x.db", "/a", "0.0.0.0", 5001), parsed);
+        Assert.Equal(("sqlite:///x.db", "/a", "0.0.0.0", 5001), (parsed.BackendStoreUri, parsed.DefaultArtifactRoot, parsed.Host, parsed.Port));
+        Assert.Equal(Mlops.Tracking.Server.MlflowRestApiOptions.DefaultMaxRequestBodySize, parsed.Api.MaxRequestBodySize);
+        var api = Mlops.Tracking.Server.TrackingServer.ParseArguments(["--allowed-origins", "https://a.example, https://b.example", "--max-request-body-size", "1000"]).Api;
+        Assert.Equal(["https://a.example", "https://b.example"], api.AllowedOrigins);
+        Assert.Equal(1000, api.MaxRequestBodySize);
+        Assert.Contains("--max-request-body-size", Assert.Throws<ArgumentException>(() => Mlops.Tracking.Server.TrackingServer.ParseArguments(["--max-request-body-size", "0"])).Message, StringComparison.Ordinal);
         Assert.Contains("--bogus", Assert.Throws<ArgumentException>(() => Mlops.Tracking.Server.TrackingServer.ParseArguments(["--bogus"])).Message, StringComparison.Ordinal);
         Assert.Contains("--port", Assert.Throws<ArgumentException>(() => Mlops.Tracking.Server.TrackingServer.ParseArguments(["--port", "x"])).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => Mlops.Tracking.Server.TrackingServer.ParseArguments(["--port"]));

@@ -23,11 +23,12 @@ public sealed class ServerHarness : IAsyncDisposable
 
     public TempFolder Folder { get; }
 
-    public static async Task<ServerHarness> StartAsync()
+    /// <summary>Starts the server; <paramref name="extraArguments"/> go after the store, host and port ones.</summary>
+    public static async Task<ServerHarness> StartAsync(params string[] extraArguments)
     {
         var folder = new TempFolder();
         var app = TrackingServer.Build(["--backend-store-uri", "sqlite:///" + folder.Combine("server.db").TrimStart('/').Insert(0, "/"),
-            "--default-artifact-root", folder.Combine("artifacts"), "--host", "127.0.0.1", "--port", "0"]);
+            "--default-artifact-root", folder.Combine("artifacts"), "--host", "127.0.0.1", "--port", "0", .. extraArguments]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ServerHarness(app, address.TrimEnd('/'), folder);
