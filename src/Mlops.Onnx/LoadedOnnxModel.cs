@@ -22,7 +22,8 @@ public sealed class LoadedOnnxModel : ILoadedModel, IColumnPredictor
         Manifest = manifest;
         Inputs = OnnxTensorInfo.From(session.InputMetadata, session.InputNames);
         Outputs = OnnxTensorInfo.From(session.OutputMetadata, session.OutputNames);
-        _inputs = Inputs.ToDictionary(i => i.Name, i => (i, session.InputMetadata[i.Name].ElementDataType), StringComparer.Ordinal);
+        // A non-tensor input (a sequence or map) has no element type; OnnxColumns refuses it by name.
+        _inputs = Inputs.ToDictionary(i => i.Name, i => (i, i.IsTensor ? session.InputMetadata[i.Name].ElementDataType : default), StringComparer.Ordinal);
     }
 
     /// <summary>The ONNX Runtime session (for metadata or calls this type does not wrap).</summary>

@@ -13,6 +13,11 @@ internal static class OnnxColumns
     /// <summary>The input column as a tensor for <paramref name="input"/>, and its row count.</summary>
     public static (OrtValue Value, long Rows) ToTensor(OnnxTensorInfo input, TensorElementType type, Array column)
     {
+        if (!input.IsTensor)
+        {
+            throw new ArgumentException($"Input '{input.Name}' is not a tensor (a sequence, map or optional); columns feed tensor inputs only.");
+        }
+
         if (input.Shape.Count is not (1 or 2))
         {
             throw new ArgumentException($"Input '{input.Name}' is a rank-{input.Shape.Count} tensor [{Dims(input.Shape)}]; columns feed rank-1 [rows] or rank-2 [rows, width] inputs only.");
