@@ -78,12 +78,23 @@ public partial class TrackingClient
                 await File.WriteAllTextAsync(Path.Combine(folder, examplePath), JsonSerializer.Serialize(inputExample), cancellationToken).ConfigureAwait(false);
             }
 
+            var flavors = new Dictionary<string, JsonObject>(StringComparer.Ordinal) { [flavor.Name] = settings };
+            if (flavor is IModelManifestContributor contributor)
+            {
+                foreach (var (name, companion) in contributor.GetCompanionFlavors(settings))
+                {
+                    flavors.TryAdd(name, companion);
+                }
+
+                signature ??= contributor.GetDeclaredSignature(model);
+            }
+
             var manifest = new ModelManifest
             {
                 ArtifactPath = path,
                 RunId = runId,
                 UtcTimeCreated = _timeProvider.GetUtcNow(),
-                Flavors = { [flavor.Name] = settings },
+                Flavors = flavors,
                 Signature = signature,
                 InputExamplePath = examplePath,
             };
