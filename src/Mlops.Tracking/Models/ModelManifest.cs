@@ -65,36 +65,46 @@ public sealed class ModelManifest
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>Parses a manifest written by <see cref="ToJson"/> (JSON-form MLmodel files).</summary>
+    /// <summary>
+    /// Parses an MLmodel manifest: the JSON form <see cref="ToJson"/> writes, or the block YAML MLflow's Python client
+    /// writes (so models logged from Python load here).
+    /// </summary>
     /// <exception cref="DataFormatException">The text is not such a manifest; the message names the source.</exception>
     public static ModelManifest Parse(string text, string source)
     {
         try
         {
-            var json = JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("The manifest is empty.");
+            var json = text.AsSpan().TrimStart().StartsWith("{", StringComparison.Ordinal)
+                ? JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("The manifest is empty.")
+                : ManifestYaml.Parse(text);
             var flavors = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
             foreach (var (name, settings) in json["flavors"]?.AsObject() ?? [])
             {
                 flavors[name] = settings?.AsObject().DeepClone().AsObject() ?? [];
             }
 
-            var created = json["utc_time_created"]?.GetValue<string>();
+            var created = Text(json["utc_time_created"]);
             return new ModelManifest
             {
-                ArtifactPath = json["artifact_path"]?.GetValue<string>(),
-                RunId = json["run_id"]?.GetValue<string>(),
-                ModelUuid = json["model_uuid"]?.GetValue<string>() ?? "",
+                ArtifactPath = Text(json["artifact_path"]),
+                RunId = Text(json["run_id"]),
+                ModelUuid = Text(json["model_uuid"]) ?? "",
                 UtcTimeCreated = created is null ? default : DateTimeOffset.Parse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
                 Flavors = flavors,
                 Signature = json["signature"] is JsonObject signature ? ModelSignature.FromJson(signature) : null,
-                InputExamplePath = json["saved_input_example_info"]?["artifact_path"]?.GetValue<string>(),
+                InputExamplePath = Text(json["saved_input_example_info"]?["artifact_path"]),
             };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new DataFormatException(
-                $"not a JSON MLmodel manifest ({e.Message}). Models logged by MLflow's Python client use block YAML, which this SDK does not read yet.",
+                $"not an MLmodel manifest (JSON or MLflow's YAML): {e.Message}",
                 source, innerException: e);
         }
     }
+
+    // A scalar as text: YAML manifests may carry a plain scalar that reads as a number.
+    private static string? Text(JsonNode? node) => node is JsonValue value
+        ? value.TryGetValue<string>(out var text) ? text : value.ToJsonString()
+        : node is null ? null : throw new JsonException($"expected a text value, got {node.GetValueKind()}.");
 }

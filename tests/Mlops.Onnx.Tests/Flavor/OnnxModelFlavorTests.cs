@@ -86,42 +86,48 @@ public sealed class OnnxModelFlavorTests : IDisposable
         var folder = _folder.Combine("python-model");
         Directory.CreateDirectory(folder);
         model.ExportOnnx(Path.Combine(folder, "model.onnx"), new OnnxExportOptions { InputName = "float_input", OutputName = "probabilities" });
-        // The keys and values mlflow.onnx.save_model writes (MLflow 2.x/3.x), in the JSON form of the YAML document.
+        // The MLmodel file mlflow.onnx.save_model writes (MLflow 2.x/3.x): block YAML, keys sorted, the signature's
+        // sides as quoted JSON strings, versions as plain scalars that must stay text.
         File.WriteAllText(Path.Combine(folder, "MLmodel"), """
-            {
-              "artifact_path": "model",
-              "flavors": {
-                "onnx": {
-                  "code": null,
-                  "data": "model.onnx",
-                  "onnx_session_options": {"execution_mode": "sequential", "graph_optimization_level": 99, "intra_op_num_threads": 1},
-                  "onnx_version": "1.16.1",
-                  "providers": ["CUDAExecutionProvider", "CPUExecutionProvider"]
-                },
-                "python_function": {
-                  "code": null,
-                  "data": "model.onnx",
-                  "env": {"conda": "conda.yaml", "virtualenv": "python_env.yaml"},
-                  "loader_module": "mlflow.onnx",
-                  "python_version": "3.11.9"
-                }
-              },
-              "mlflow_version": "2.16.2",
-              "model_size_bytes": 2048,
-              "model_uuid": "4f1d2c3b5a6e47f8a9b0c1d2e3f4a5b6",
-              "run_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-              "signature": {
-                "inputs": "[{\"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\", \"shape\": [-1, 3]}}]",
-                "outputs": "[{\"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\", \"shape\": [-1, 2]}}]",
-                "params": null
-              },
-              "utc_time_created": "2024-09-18 10:21:42.123456"
-            }
+            artifact_path: model
+            flavors:
+              onnx:
+                code: null
+                data: model.onnx
+                onnx_session_options:
+                  execution_mode: sequential
+                  graph_optimization_level: 99
+                  intra_op_num_threads: 1
+                onnx_version: 1.16.1
+                providers:
+                - CUDAExecutionProvider
+                - CPUExecutionProvider
+              python_function:
+                code: null
+                data: model.onnx
+                env:
+                  conda: conda.yaml
+                  virtualenv: python_env.yaml
+                loader_module: mlflow.onnx
+                python_version: 3.11.9
+            mlflow_version: 2.16.2
+            model_size_bytes: 2048
+            model_uuid: 4f1d2c3b5a6e47f8a9b0c1d2e3f4a5b6
+            run_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+            signature:
+              inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}}]'
+              outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2]}}]'
+              params: null
+            utc_time_created: '2024-09-18 10:21:42.123456'
             """);
         using var tracking = Client();
         using var loaded = Assert.IsType<LoadedOnnxModel>(tracking.LoadModel(folder));
         // This ONNX Runtime build has no CUDA, so the session runs on the CPU, as Python's onnxruntime falls back.
         Assert.Equal("CPUExecutionProvider", loaded.Providers[^1]);
+        Assert.Equal("0a1b2c3d4e5f60718293a4b5c6d7e8f9", loaded.Manifest.RunId);
+        Assert.Equal("1.16.1", loaded.Manifest.Flavors["onnx"]["onnx_version"]!.GetValue<string>());
+        Assert.Equal(new DateTimeOffset(2024, 9, 18, 10, 21, 42, 123, 456, TimeSpan.Zero), loaded.Manifest.UtcTimeCreated);
+        Assert.Equal([-1L, 3], Assert.Single(loaded.Manifest.Signature!.Inputs).Shape!);
         var rows = OnnxTestModels.Inputs(4, 3);
         var output = (float[][])loaded.Predict(new Dictionary<string, Array> { ["float_input"] = rows })["probabilities"];
         OnnxTestModels.AssertClose(model.Predict(rows), output);
