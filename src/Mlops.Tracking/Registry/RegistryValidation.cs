@@ -13,8 +13,8 @@ internal static class RegistryValidation
     // entity: "Registered model" or "Model version", as MLflow names them in messages.
     public static void Tag(string entity, string key, string? value)
     {
-        TrackingValidation.ValidateKey("tag", key);
-        Limit($"{entity} tag key", RegistryLimits.MaxTagKeyLength, key);
+        Limit($"{entity} tag key", RegistryLimits.MaxTagKeyLength, key ?? "");
+        TrackingValidation.ValidateKey("tag", key!);
         if (value is null)
         {
             throw MlflowException.InvalidParameter($"{entity} tag '{key}' has a null value.");
