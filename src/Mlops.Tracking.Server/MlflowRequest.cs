@@ -25,11 +25,12 @@ internal static class MlflowRequest
     private static readonly HashSet<string> s_objectLists = new(StringComparer.Ordinal) { "tags", "params", "metrics" };
     private static readonly HashSet<string> s_stringLists = new(StringComparer.Ordinal) { "experiment_ids", "order_by" };
 
-    public static async Task<JsonObject> ReadAsync(HttpContext context, MlflowRestApiOptions options, CancellationToken cancellationToken)
+    public static async Task<JsonObject> ReadAsync(HttpContext context, string endpoint, MlflowRestApiOptions options, CancellationToken cancellationToken)
     {
         var request = context.Request;
         JsonObject result;
-        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        var fromQuery = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        if (fromQuery)
         {
             result = [];
             foreach (var (key, values) in request.Query)
@@ -42,6 +43,7 @@ internal static class MlflowRequest
             result = await ReadBodyAsync(context, options, cancellationToken).ConfigureAwait(false);
         }
 
+        MlflowRequestSchema.Check(endpoint, result, fromQuery);
         Validate(result);
         return result;
     }

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,12 +38,13 @@ public static class MlflowRestApi
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxRequestBodySize, nameof(options) + "." + nameof(MlflowRestApiOptions.MaxRequestBodySize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxRequestTargetLength, nameof(options) + "." + nameof(MlflowRestApiOptions.MaxRequestTargetLength));
         var allowed = new HashSet<string>(options.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
         foreach (var prefix in s_prefixes)
         {
             foreach (var (method, path, handler) in Routes)
             {
-                endpoints.MapMethods(prefix + path, [method], context => HandleAsync(context, handler, options, allowed));
+                endpoints.MapMethods(prefix + path, [method], context => HandleAsync(context, path, handler, options, allowed));
             }
 
             endpoints.Map(prefix + "{**rest}", context => HttpMethods.IsOptions(context.Request.Method)
@@ -57,10 +60,11 @@ public static class MlflowRestApi
     /// <summary>Every endpoint of the API: method, path under the prefix, handler.</summary>
     internal static IEnumerable<(string Method, string Path, Func<Handler, Task<JsonObject>> Handle)> Routes => TrackingEndpoints.All.Concat(RegistryEndpoints.All);
 
-    private static async Task HandleAsync(HttpContext context, Func<Handler, Task<JsonObject>> handler, MlflowRestApiOptions options, HashSet<string> allowed)
+    private static async Task HandleAsync(HttpContext context, string endpoint, Func<Handler, Task<JsonObject>> handler, MlflowRestApiOptions options, HashSet<string> allowed)
     {
         try
         {
+            CheckTargetLength(context, options);
             var origin = context.Request.Headers.Origin.ToString();
             if (origin.Length > 0)
             {
@@ -79,7 +83,7 @@ public static class MlflowRestApi
                 }
             }
 
-            var request = await MlflowRequest.ReadAsync(context, options, context.RequestAborted).ConfigureAwait(false);
+            var request = await MlflowRequest.ReadAsync(context, endpoint, options, context.RequestAborted).ConfigureAwait(false);
             var services = context.RequestServices;
             var response = await handler(new Handler(request, services.GetRequiredService<ITrackingStore>(), services.GetService<IModelRegistryStore>(), context.RequestAborted)).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status200OK;
@@ -110,6 +114,16 @@ public static class MlflowRestApi
             context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(MlflowRestApi)).LogError(e, "Unexpected error in {Method} {Path}", context.Request.Method, context.Request.Path);
             await WriteErrorAsync(context, new MlflowException(MlflowErrorCodes.InternalError,
                 $"Internal error in {context.Request.Method} {context.Request.Path}; the server log has the details.", e)).ConfigureAwait(false);
+        }
+    }
+
+    private static void CheckTargetLength(HttpContext context, MlflowRestApiOptions options)
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value + context.Request.QueryString.Value;
+        if (target.Length > options.MaxRequestTargetLength)
+        {
+            throw new MlflowRequestRefusedException(StatusCodes.Status414UriTooLong, MlflowErrorCodes.BadRequest, string.Create(CultureInfo.InvariantCulture,
+                $"The request URL has {target.Length} characters, over the limit of {options.MaxRequestTargetLength}: send long parameters in a POST body where the endpoint takes one."));
         }
     }
 
@@ -178,7 +192,18 @@ internal sealed record Handler(JsonObject Request, ITrackingStore Tracking, IMod
 
     public long? Long(string name) => MlflowJson.Long(Request, name);
 
-    public int MaxResults(int fallback) => (int)(Long("max_results") ?? fallback);
+    /// <summary>The page size: at least 1 and at most the endpoint's maximum (MLflow's), checked as the 64-bit number sent, so 2^32 + 1 is refused rather than wrapped to 1.</summary>
+    public int MaxResults(int fallback, int maximum)
+    {
+        var value = Long("max_results") ?? fallback;
+        if (value < 1 || value > maximum)
+        {
+            throw MlflowException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
+                $"Invalid value {value} for parameter 'max_results' supplied. It must be at most {maximum}, and at least 1."));
+        }
+
+        return (int)value;
+    }
 
     public IReadOnlyList<string> OrderBy() => MlflowJson.Strings(Request, "order_by");
 }

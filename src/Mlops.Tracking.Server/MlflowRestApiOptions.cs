@@ -19,4 +19,17 @@ public sealed class MlflowRestApiOptions
 
     /// <summary>The largest request body accepted, in bytes; a larger one gets 413. Default 30,000,000.</summary>
     public long MaxRequestBodySize { get; set; } = DefaultMaxRequestBodySize;
+
+    /// <summary>Kestrel's own default request line limit (8,192 bytes), which this API keeps as its URL limit unless told otherwise.</summary>
+    public const int DefaultMaxRequestTargetLength = 8192;
+
+    /// <summary>
+    /// The longest request target (path and query string) accepted, in characters; a longer one gets 414 in MLflow's
+    /// error shape. Default 8,192. Kestrel answers lines over its own <c>MaxRequestLineSize</c> before any endpoint runs,
+    /// with a bare 414: the standalone server raises that to <see cref="KestrelMaxRequestLineSize"/> so this check answers first.
+    /// </summary>
+    public int MaxRequestTargetLength { get; set; } = DefaultMaxRequestTargetLength;
+
+    /// <summary>The request line limit the standalone server gives Kestrel (1 MiB): longer lines still get Kestrel's bare 414.</summary>
+    public const int KestrelMaxRequestLineSize = 1 << 20;
 }

@@ -20,7 +20,7 @@ internal static class RegistryEndpoints
         ("POST", "registered-models/alias", async h => Empty(await Do(h.Registry.SetRegisteredModelAliasAsync(h.Required("name"), h.Required("alias"), h.Required("version"), h.CancellationToken)))),
         ("DELETE", "registered-models/alias", async h => Empty(await Do(h.Registry.DeleteRegisteredModelAliasAsync(h.Required("name"), h.Required("alias"), h.CancellationToken)))),
         ("GET", "registered-models/alias", async h => Version(await h.Registry.GetModelVersionByAliasAsync(h.Required("name"), h.Required("alias"), h.CancellationToken))),
-        ("POST", "model-versions/create", async h => Version(await h.Registry.CreateModelVersionAsync(h.Required("name"), h.Required("source"), h.Optional("run_id") is { Length: > 0 } run ? run : null, Tags(h), h.Optional("description"), h.CancellationToken))),
+        ("POST", "model-versions/create", CreateVersion),
         ("GET", "model-versions/get", async h => Version(await h.Registry.GetModelVersionAsync(h.Required("name"), h.Required("version"), h.CancellationToken))),
         ("PATCH", "model-versions/update", async h => Version(await h.Registry.UpdateModelVersionAsync(h.Required("name"), h.Required("version"), h.Optional("description") ?? "", h.CancellationToken))),
         ("DELETE", "model-versions/delete", async h => Empty(await Do(h.Registry.DeleteModelVersionAsync(h.Required("name"), h.Required("version"), h.CancellationToken)))),
@@ -28,6 +28,12 @@ internal static class RegistryEndpoints
         ("POST", "model-versions/set-tag", async h => Empty(await Do(h.Registry.SetModelVersionTagAsync(h.Required("name"), h.Required("version"), h.Required("key"), h.Optional("value") ?? "", h.CancellationToken)))),
         ("DELETE", "model-versions/delete-tag", async h => Empty(await Do(h.Registry.DeleteModelVersionTagAsync(h.Required("name"), h.Required("version"), h.Required("key"), h.CancellationToken)))),
     ];
+
+    /// <summary>MLflow's <c>SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD</c>.</summary>
+    private const int MaxRegisteredModelsPerPage = 1000;
+
+    /// <summary>MLflow's <c>SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD</c> is 200,000; the stores page at most <see cref="TrackingLimits.MaxResultsPerPage"/>.</summary>
+    private const int MaxModelVersionsPerPage = TrackingLimits.MaxResultsPerPage;
 
     private static async Task<bool> Do(Task task)
     {
@@ -43,9 +49,17 @@ internal static class RegistryEndpoints
 
     private static JsonObject Version(ModelVersion version) => new() { ["model_version"] = MlflowJson.ModelVersion(version) };
 
+    private static async Task<JsonObject> CreateVersion(Handler h)
+    {
+        var name = h.Required("name");
+        var source = h.Required("source");
+        await MlflowLocationRules.CheckSourceAsync(h.Request, h.Tracking, h.CancellationToken).ConfigureAwait(false);
+        return Version(await h.Registry.CreateModelVersionAsync(name, source, h.Optional("run_id") is { Length: > 0 } run ? run : null, Tags(h), h.Optional("description"), h.CancellationToken).ConfigureAwait(false));
+    }
+
     private static async Task<JsonObject> SearchModels(Handler h)
     {
-        var page = await h.Registry.SearchRegisteredModelsAsync(h.Optional("filter"), h.MaxResults(100), h.OrderBy(), h.Optional("page_token"), h.CancellationToken).ConfigureAwait(false);
+        var page = await h.Registry.SearchRegisteredModelsAsync(h.Optional("filter"), h.MaxResults(100, MaxRegisteredModelsPerPage), h.OrderBy(), h.Optional("page_token"), h.CancellationToken).ConfigureAwait(false);
         var response = new JsonObject { ["registered_models"] = new JsonArray(page.Select(m => (JsonNode)MlflowJson.RegisteredModel(m)).ToArray()) };
         if (page.NextPageToken is not null)
         {
@@ -57,7 +71,7 @@ internal static class RegistryEndpoints
 
     private static async Task<JsonObject> SearchVersions(Handler h)
     {
-        var page = await h.Registry.SearchModelVersionsAsync(h.Optional("filter"), h.MaxResults(10000), h.OrderBy(), h.Optional("page_token"), h.CancellationToken).ConfigureAwait(false);
+        var page = await h.Registry.SearchModelVersionsAsync(h.Optional("filter"), h.MaxResults(10000, MaxModelVersionsPerPage), h.OrderBy(), h.Optional("page_token"), h.CancellationToken).ConfigureAwait(false);
         var response = new JsonObject { ["model_versions"] = new JsonArray(page.Select(v => (JsonNode)MlflowJson.ModelVersion(v)).ToArray()) };
         if (page.NextPageToken is not null)
         {

@@ -45,6 +45,7 @@ internal static class TrackingEndpoints
     private static async Task<JsonObject> CreateExperiment(Handler h)
     {
         var tags = MlflowJson.ReadTags(h.Request["tags"]).Select(t => new RunTag(t.Key, t.Value)).ToList();
+        MlflowLocationRules.CheckArtifactLocation(h.Optional("artifact_location"));
         var id = await h.Tracking.CreateExperimentAsync(h.Required("name"), h.Optional("artifact_location") is { Length: > 0 } location ? location : null, tags, h.CancellationToken).ConfigureAwait(false);
         return new JsonObject { ["experiment_id"] = id };
     }
@@ -60,7 +61,7 @@ internal static class TrackingEndpoints
     private static async Task<JsonObject> SearchExperiments(Handler h)
     {
         var viewType = h.Optional("view_type") is { Length: > 0 } view ? TrackingNames.ParseViewType(view) : ViewType.ActiveOnly;
-        var page = await h.Tracking.SearchExperimentsAsync(viewType, h.MaxResults(1000), h.OrderBy(), h.Optional("page_token"), h.Optional("filter"), h.CancellationToken).ConfigureAwait(false);
+        var page = await h.Tracking.SearchExperimentsAsync(viewType, h.MaxResults(1000, TrackingLimits.MaxResultsPerPage), h.OrderBy(), h.Optional("page_token"), h.Optional("filter"), h.CancellationToken).ConfigureAwait(false);
         var response = new JsonObject { ["experiments"] = new JsonArray(page.Select(e => (JsonNode)MlflowJson.Experiment(e)).ToArray()) };
         if (page.NextPageToken is not null)
         {
@@ -107,7 +108,7 @@ internal static class TrackingEndpoints
     {
         var viewType = h.Optional("run_view_type") is { Length: > 0 } view ? TrackingNames.ParseViewType(view) : ViewType.ActiveOnly;
         var page = await h.Tracking.SearchRunsAsync(MlflowJson.Strings(h.Request, "experiment_ids"), h.Optional("filter"), viewType,
-            h.MaxResults(TrackingLimits.DefaultSearchRunsResults), h.OrderBy(), h.Optional("page_token"), h.CancellationToken).ConfigureAwait(false);
+            h.MaxResults(TrackingLimits.DefaultSearchRunsResults, TrackingLimits.MaxResultsPerPage), h.OrderBy(), h.Optional("page_token"), h.CancellationToken).ConfigureAwait(false);
         var response = new JsonObject { ["runs"] = new JsonArray(page.Select(r => (JsonNode)MlflowJson.Run(r)).ToArray()) };
         if (page.NextPageToken is not null)
         {

@@ -18,7 +18,13 @@ public static class TrackingServer
         var options = ParseArguments(args);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.Api.MaxRequestBodySize);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.Api.MaxRequestBodySize;
+
+            // Above the API's own URL limit, so an over-long URL gets MLflow's JSON 414 from the API, not Kestrel's bare one.
+            kestrel.Limits.MaxRequestLineSize = Math.Max(MlflowRestApiOptions.KestrelMaxRequestLineSize, options.Api.MaxRequestTargetLength + 1024);
+        });
         builder.Services.AddMlops().AddTracking(o =>
         {
             o.TrackingUri = options.BackendStoreUri;

@@ -24,6 +24,12 @@ public static class TrackingLimits
     /// <summary>Longest tag value.</summary>
     public const int MaxTagValueLength = 8000;
 
+    /// <summary>Longest run name, also as the <c>mlflow.runName</c> tag: 250 (the <c>runs.name</c> column of MLflow's SQL schema).</summary>
+    public const int MaxRunNameLength = 250;
+
+    /// <summary>Longest user id of a run: 256 (the <c>runs.user_id</c> column of MLflow's SQL schema).</summary>
+    public const int MaxUserIdLength = 256;
+
     /// <summary>Most results one search page may hold.</summary>
     public const int MaxResultsPerPage = 50000;
 

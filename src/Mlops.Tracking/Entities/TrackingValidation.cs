@@ -68,6 +68,62 @@ internal static class TrackingValidation
             throw MlflowException.InvalidParameter(
                 $"Tag value '{tag.Value[..20]}...' had length {tag.Value.Length}, which exceeded length limit of {TrackingLimits.MaxTagValueLength}.");
         }
+
+        // The run name tag is the run's name: the same limit however it is set.
+        if (tag.Key == MlflowTags.RunName)
+        {
+            ValidateRunName(tag.Value);
+        }
+    }
+
+    /// <summary>A run name: at most <see cref="TrackingLimits.MaxRunNameLength"/> characters, no control characters.</summary>
+    public static void ValidateRunName(string? runName)
+    {
+        if (runName is null)
+        {
+            return;
+        }
+
+        if (runName.Length > TrackingLimits.MaxRunNameLength)
+        {
+            throw MlflowException.InvalidParameter(
+                $"Run name '{runName[..20]}...' had length {runName.Length}, which exceeded length limit of {TrackingLimits.MaxRunNameLength} (parameter 'run_name').");
+        }
+
+        RefuseControlCharacters("run_name", runName);
+    }
+
+    /// <summary>A run's user id: at most <see cref="TrackingLimits.MaxUserIdLength"/> characters, no control characters.</summary>
+    public static void ValidateUserId(string? userId)
+    {
+        if (userId is null)
+        {
+            return;
+        }
+
+        if (userId.Length > TrackingLimits.MaxUserIdLength)
+        {
+            throw MlflowException.InvalidParameter(
+                $"User id '{userId[..20]}...' had length {userId.Length}, which exceeded length limit of {TrackingLimits.MaxUserIdLength} (parameter 'user_id').");
+        }
+
+        RefuseControlCharacters("user_id", userId);
+    }
+
+    private static void RefuseControlCharacters(string field, string value)
+    {
+        // NUL and other control characters would let one name print as another and break files named after it.
+        var at = value.AsSpan().IndexOfAnyInRange('\0', '\u001f');
+        if (at < 0)
+        {
+            at = value.IndexOf('\u007f', StringComparison.Ordinal);
+        }
+
+        if (at >= 0)
+        {
+            throw MlflowException.InvalidParameter(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Invalid value for parameter '{field}': control character U+{(int)value[at]:X4} at position {at}. Names may not contain control characters."));
+        }
     }
 
     public static void ValidateMetric(RunMetric metric) => ValidateKey("metric", metric.Key);
@@ -134,6 +190,8 @@ internal static class TrackingValidation
         {
             throw MlflowException.InvalidParameter($"Experiment name '{name[..20]}...' exceeded length limit of 500.");
         }
+
+        RefuseControlCharacters("name", name);
     }
 
     public static int ValidateMaxResults(int maxResults)

@@ -56,7 +56,7 @@ public sealed record ModelVersion(
 /// <summary>MLflow's rules for registered model names and aliases.</summary>
 public static class RegistryNames
 {
-    /// <summary>Checks a registered model name: not empty, no '/', '@' or ':' (they would make <c>models:/</c> URIs ambiguous).</summary>
+    /// <summary>Checks a registered model name: not empty, at most <see cref="RegistryLimits.MaxNameLength"/> characters, no '/', '@' or ':' (they would make <c>models:/</c> URIs ambiguous), no control characters.</summary>
     /// <exception cref="MlflowException">The name is invalid (INVALID_PARAMETER_VALUE).</exception>
     public static void ValidateModelName(string name)
     {
@@ -65,10 +65,17 @@ public static class RegistryNames
             throw MlflowException.InvalidParameter("Registered model name cannot be empty.");
         }
 
-        if (name.IndexOfAny(['/', '@', ':']) >= 0 || name.Length > 256)
+        if (name.Length > RegistryLimits.MaxNameLength)
         {
             throw MlflowException.InvalidParameter(
-                $"Invalid registered model name '{name}'. Names may not contain '/', '@' or ':' and are at most 256 characters.");
+                $"Registered model name '{name[..20]}...' had length {name.Length}, which exceeded length limit of {RegistryLimits.MaxNameLength}.");
+        }
+
+        // Control characters (NUL above all) would let one name print as another and break the files named after it.
+        if (name.IndexOfAny(['/', '@', ':']) >= 0 || name.Any(char.IsControl))
+        {
+            throw MlflowException.InvalidParameter(
+                $"Invalid registered model name '{name}'. Names may not contain '/', '@', ':' or control characters.");
         }
     }
 

@@ -105,7 +105,49 @@ internal static class SearchTokenizer
         }
 
         tokens.Add(new(SearchTokenKind.End, "", text.Length));
+        if (what == "filter")
+        {
+            CheckFilterLimits(tokens);
+        }
+
         return tokens;
+    }
+
+    /// <summary>The most AND-ed comparisons a filter may hold (SQLite's expression depth is 1,000).</summary>
+    public const int MaxFilterClauses = 500;
+
+    /// <summary>The most values a filter may hold, IN lists included (SQLite binds at most 32,766 per statement).</summary>
+    public const int MaxFilterValues = 10_000;
+
+    /// <summary>The longest value in a filter, in characters (SQLite's LIKE patterns are at most 50,000 bytes).</summary>
+    public const int MaxFilterValueLength = 10_000;
+
+    // The same limits for every search, whether SQL (runs) or in memory (experiments, the registry), so a filter
+    // over one is a 400 naming it everywhere rather than an error deep in SQLite or a slow scan.
+    private static void CheckFilterLimits(List<SearchToken> tokens)
+    {
+        var clauses = 1 + tokens.Count(t => t.IsWord("AND"));
+        if (clauses > MaxFilterClauses)
+        {
+            throw MlflowException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
+                $"Invalid value for parameter 'filter': {clauses} clauses exceed the limit of {MaxFilterClauses}."));
+        }
+
+        var values = tokens.Count(t => t.Kind is SearchTokenKind.String or SearchTokenKind.Number);
+        if (values > MaxFilterValues)
+        {
+            throw MlflowException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
+                $"Invalid value for parameter 'filter': {values} values exceed the limit of {MaxFilterValues}."));
+        }
+
+        foreach (var token in tokens)
+        {
+            if (token.Kind == SearchTokenKind.String && token.Text.Length > MaxFilterValueLength)
+            {
+                throw MlflowException.InvalidParameter(string.Create(CultureInfo.InvariantCulture,
+                    $"Invalid value for parameter 'filter': the value at position {token.Position} has length {token.Text.Length}, which exceeds the limit of {MaxFilterValueLength}."));
+            }
+        }
     }
 
     public static double ParseNumber(string text) =>

@@ -11,6 +11,8 @@ public partial class SqliteTrackingStore
     public Task<Run> CreateRunAsync(string experimentId, string? userId, long startTime, string? runName, IReadOnlyList<RunTag>? tags, CancellationToken cancellationToken = default)
     {
         var id = ParseExperimentId(experimentId);
+        TrackingValidation.ValidateRunName(runName);
+        TrackingValidation.ValidateUserId(userId);
         var tagList = tags ?? [];
         foreach (var tag in tagList)
         {
@@ -71,6 +73,7 @@ public partial class SqliteTrackingStore
     public Task<RunInfo> UpdateRunInfoAsync(string runId, RunStatus? status, long? endTime, string? runName, CancellationToken cancellationToken = default)
     {
         TrackingValidation.ValidateRunId(runId);
+        TrackingValidation.ValidateRunName(runName);
         InTransaction(() =>
         {
             RequireActiveRun(runId);

@@ -19,6 +19,58 @@ public sealed class SqliteModelRegistryTests : ModelRegistryContractTests
         using var reopened = new SqliteModelRegistryStore(Folder.Combine("mlflow.db"));
         Assert.Equal("1", (await reopened.GetModelVersionByAliasAsync("persist", "champion")).Version);
     }
+
+    [Fact]
+    public async Task A_database_of_the_document_schema_is_migrated_to_rows()
+    {
+        // The first schema, as the old code wrote it: one JSON document per model (System.Text.Json's default shape of
+        // its RegisteredModelDocument; Status 2 is Ready).
+        var path = Folder.Combine("old.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + path + ";Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE registered_model_documents (name TEXT PRIMARY KEY, document TEXT NOT NULL) WITHOUT ROWID;
+                INSERT INTO registered_model_documents VALUES ('legacy', '{"Name":"legacy","Created":100,"Updated":300,"Description":"old model","Tags":{"team":"ads"},"Aliases":{"champion":1},"LastVersion":3,"Versions":[{"Version":1,"Created":100,"Updated":150,"Description":"first","Source":"runs:/abc/model","RunId":"abc","Status":2,"Tags":{"stage":"prod"}},{"Version":3,"Created":200,"Updated":250,"Description":"","Source":"/models/m3","RunId":"","Status":2,"Tags":{}}]}');
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using (var store = new SqliteModelRegistryStore(path))
+        {
+            var model = await store.GetRegisteredModelAsync("legacy");
+            Assert.Equal((100L, 300L, "old model", "ads", "1", "3"), (model.CreationTimestamp, model.LastUpdatedTimestamp, model.Description, model.Tags["team"], model.Aliases["champion"], model.LatestVersion));
+            var first = await store.GetModelVersionByAliasAsync("legacy", "champion");
+            Assert.Equal(("1", "first", "runs:/abc/model", "abc", "prod", ModelVersionStatus.Ready, 150L), (first.Version, first.Description, first.Source, first.RunId, first.Tags["stage"], first.Status, first.LastUpdatedTimestamp));
+            Assert.Equal(["champion"], first.Aliases);
+
+            // The deleted version 2 stays unused: the next version is 4.
+            Assert.Equal("4", (await store.CreateModelVersionAsync("legacy", "/models/m4")).Version);
+        }
+
+        using var check = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + path + ";Pooling=False");
+        check.Open();
+        using var count = check.CreateCommand();
+        count.CommandText = "SELECT (SELECT count(*) FROM model_versions WHERE name = 'legacy'), (SELECT count(*) FROM sqlite_master WHERE name = 'registered_model_documents')";
+        using var reader = count.ExecuteReader();
+        reader.Read();
+        Assert.Equal((3L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task Versions_and_tags_are_rows_so_a_write_does_not_rewrite_the_model()
+    {
+        using var store = new SqliteModelRegistryStore(Folder.Combine("rows.db"));
+        await store.CreateRegisteredModelAsync("m");
+        await store.CreateModelVersionAsync("m", "/models/1", tags: new Dictionary<string, string> { ["k"] = "v" });
+        await store.SetRegisteredModelAliasAsync("m", "champion", "1");
+        using var command = store.Connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT count(*) FROM registered_models), (SELECT count(*) FROM model_versions), (SELECT count(*) FROM model_version_tags), (SELECT count(*) FROM registered_model_aliases)";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        Assert.Equal((1L, 1L, 1L, 1L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+    }
 }
 
 public sealed class InMemoryModelRegistryTests : ModelRegistryContractTests
@@ -58,6 +110,55 @@ public abstract class ModelRegistryContractTests : IDisposable
     {
         using var run = _tracking.StartRun();
         return run.RunId;
+    }
+
+    public static TheoryData<string, string> OverLimitWrites => new()
+    {
+        { "model description", "description" },
+        { "version description", "description" },
+        { "model tag key", "Registered model tag key" },
+        { "model tag value", "Registered model tag value" },
+        { "version tag value", "Model version tag value" },
+        { "created version tag value", "Model version tag value" },
+        { "source", "source" },
+        { "model name", "256" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OverLimitWrites))]
+    public async Task Writes_over_MLflows_limits_are_refused_naming_the_field_and_limit(string write, string field)
+    {
+        await _store.CreateRegisteredModelAsync("m");
+        await _store.CreateModelVersionAsync("m", "/models/1");
+        var huge = new string('x', 10_000);
+        Func<Task> action = write switch
+        {
+            "model description" => () => _store.UpdateRegisteredModelAsync("m", huge),
+            "version description" => () => _store.CreateModelVersionAsync("m", "/models/2", description: huge),
+            "model tag key" => () => _store.SetRegisteredModelTagAsync("m", new string('k', 251), "v"),
+            "model tag value" => () => _store.SetRegisteredModelTagAsync("m", "k", huge),
+            "version tag value" => () => _store.SetModelVersionTagAsync("m", "1", "k", huge),
+            "created version tag value" => () => _store.CreateModelVersionAsync("m", "/models/2", tags: new Dictionary<string, string> { ["k"] = huge }),
+            "source" => () => _store.CreateModelVersionAsync("m", "/" + huge),
+            _ => () => _store.CreateRegisteredModelAsync(new string('n', 257)),
+        };
+        var error = await Assert.ThrowsAsync<MlflowException>(action);
+        Assert.Equal(MlflowErrorCodes.InvalidParameterValue, error.ErrorCode);
+        Assert.Contains(field, error.Message, StringComparison.Ordinal);
+        Assert.Contains(write == "model name" ? "256" : write.Contains("key", StringComparison.Ordinal) ? "250" : write == "source" ? "500" : "5000", error.Message, StringComparison.Ordinal);
+
+        // Nothing was written: the model still has one version and no tags, and values at the limit pass.
+        Assert.Equal("1", (await _store.GetRegisteredModelAsync("m")).LatestVersion);
+        await _store.SetModelVersionTagAsync("m", "1", new string('k', RegistryLimits.MaxTagKeyLength), new string('v', RegistryLimits.MaxTagValueLength));
+        await _store.UpdateRegisteredModelAsync("m", new string('d', RegistryLimits.MaxDescriptionLength));
+    }
+
+    [Fact]
+    public async Task Control_characters_in_a_model_name_are_refused()
+    {
+        var error = await Assert.ThrowsAsync<MlflowException>(() => _store.CreateRegisteredModelAsync("bad\0name"));
+        Assert.Equal(MlflowErrorCodes.InvalidParameterValue, error.ErrorCode);
+        await Assert.ThrowsAsync<MlflowException>(() => _store.CreateRegisteredModelAsync("line\nbreak"));
     }
 
     [Fact]
