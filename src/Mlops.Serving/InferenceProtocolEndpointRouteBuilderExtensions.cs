@@ -39,19 +39,12 @@ public static class InferenceProtocolEndpointRouteBuilderExtensions
 
         if (options.MapMetrics)
         {
-            var metrics = endpoints.MapPrometheusScrapingEndpoint(options.MetricsPath);
-            if (options.MetricsRequireApiKey)
-            {
-                var authenticator = endpoints.ServiceProvider.GetRequiredService<ApiKeyAuthenticator>();
-                metrics.Add(endpoint =>
-                {
-                    var scrape = endpoint.RequestDelegate;
-                    endpoint.RequestDelegate = context => InferenceRestApi.IsAuthorized(context, authenticator)
-                        ? scrape!(context)
-                        : HttpResponses.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ProtocolErrors.UnauthenticatedMessage);
-                });
-            }
-
+            var authenticator = endpoints.ServiceProvider.GetRequiredService<ApiKeyAuthenticator>();
+            var metrics = endpoints.MapPrometheusScrapingEndpoint(options.MetricsPath, meterProvider: null, configureBranchedPipeline: options.MetricsRequireApiKey
+                ? pipeline => pipeline.Use(next => context => InferenceRestApi.IsAuthorized(context, authenticator)
+                    ? next(context)
+                    : HttpResponses.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ProtocolErrors.UnauthenticatedMessage))
+                : null, optionsName: null);
             builders.Add(metrics);
         }
 

@@ -228,20 +228,22 @@ internal static class GrpcTensorConverter
     private static InferTensorContents ToContents(InferenceTensor tensor)
     {
         var contents = new InferTensorContents();
-        switch (tensor.Data)
+
+        // On the datatype, not the array's runtime type: the CLR lets an sbyte[] pass for a byte[] (int[] for uint[]...).
+        switch (tensor.Datatype, tensor.Data)
         {
-            case bool[] a: contents.BoolContents.AddRange(a); break;
-            case sbyte[] a: foreach (var v in a) { contents.IntContents.Add(v); } break;
-            case short[] a: foreach (var v in a) { contents.IntContents.Add(v); } break;
-            case int[] a: contents.IntContents.AddRange(a); break;
-            case long[] a: contents.Int64Contents.AddRange(a); break;
-            case byte[] a: foreach (var v in a) { contents.UintContents.Add(v); } break;
-            case ushort[] a: foreach (var v in a) { contents.UintContents.Add(v); } break;
-            case uint[] a: contents.UintContents.AddRange(a); break;
-            case ulong[] a: contents.Uint64Contents.AddRange(a); break;
-            case float[] a: contents.Fp32Contents.AddRange(a); break;
-            case double[] a: contents.Fp64Contents.AddRange(a); break;
-            case byte[][] a: foreach (var v in a) { contents.BytesContents.Add(ByteString.CopyFrom(v)); } break;
+            case (TensorDataType.Bool, bool[] a): contents.BoolContents.AddRange(a); break;
+            case (TensorDataType.Int8, sbyte[] a): foreach (var v in a) { contents.IntContents.Add(v); } break;
+            case (TensorDataType.Int16, short[] a): foreach (var v in a) { contents.IntContents.Add(v); } break;
+            case (TensorDataType.Int32, int[] a): contents.IntContents.AddRange(a); break;
+            case (TensorDataType.Int64, long[] a): contents.Int64Contents.AddRange(a); break;
+            case (TensorDataType.UInt8, byte[] a): foreach (var v in a) { contents.UintContents.Add(v); } break;
+            case (TensorDataType.UInt16, ushort[] a): foreach (var v in a) { contents.UintContents.Add(v); } break;
+            case (TensorDataType.UInt32, uint[] a): contents.UintContents.AddRange(a); break;
+            case (TensorDataType.UInt64, ulong[] a): contents.Uint64Contents.AddRange(a); break;
+            case (TensorDataType.Fp32, float[] a): contents.Fp32Contents.AddRange(a); break;
+            case (TensorDataType.Fp64, double[] a): contents.Fp64Contents.AddRange(a); break;
+            case (TensorDataType.Bytes, byte[][] a): foreach (var v in a) { contents.BytesContents.Add(ByteString.CopyFrom(v)); } break;
             default: throw new InvalidOperationException($"Tensor '{tensor.Name}' holds {tensor.Data.GetType().Name}, which has no typed contents field.");
         }
 

@@ -100,9 +100,10 @@ internal static class TensorBinaryCodec
     /// <summary>Writes a tensor's binary data into <paramref name="destination"/>, exactly <see cref="EncodedLength"/> bytes.</summary>
     public static void Encode(InferenceTensor tensor, Span<byte> destination)
     {
-        switch (tensor.Data)
+        // On the datatype, not the array's runtime type: the CLR lets an sbyte[] pass for a byte[] (int[] for uint[]...).
+        switch (tensor.Datatype, tensor.Data)
         {
-            case byte[][] elements:
+            case (TensorDataType.Bytes, byte[][] elements):
                 var offset = 0;
                 foreach (var element in elements)
                 {
@@ -112,7 +113,7 @@ internal static class TensorBinaryCodec
                 }
 
                 break;
-            case bool[] flags:
+            case (TensorDataType.Bool, bool[] flags):
                 // Safe code only ever stores 0 or 1 in a bool; normalise anyway, since the wire allows nothing else.
                 for (var i = 0; i < flags.Length; i++)
                 {
@@ -120,17 +121,17 @@ internal static class TensorBinaryCodec
                 }
 
                 break;
-            case byte[] a: a.CopyTo(destination); break;
-            case sbyte[] a: MemoryMarshal.AsBytes(a.AsSpan()).CopyTo(destination); break;
-            case ushort[] a: WriteLittleEndian<ushort>(a, destination); break;
-            case short[] a: WriteLittleEndian(MemoryMarshal.Cast<short, ushort>(a), destination); break;
-            case uint[] a: WriteLittleEndian<uint>(a, destination); break;
-            case int[] a: WriteLittleEndian(MemoryMarshal.Cast<int, uint>(a), destination); break;
-            case ulong[] a: WriteLittleEndian<ulong>(a, destination); break;
-            case long[] a: WriteLittleEndian(MemoryMarshal.Cast<long, ulong>(a), destination); break;
-            case Half[] a: WriteLittleEndian(MemoryMarshal.Cast<Half, ushort>(a), destination); break;
-            case float[] a: WriteLittleEndian(MemoryMarshal.Cast<float, uint>(a), destination); break;
-            case double[] a: WriteLittleEndian(MemoryMarshal.Cast<double, ulong>(a), destination); break;
+            case (TensorDataType.UInt8, byte[] a): a.CopyTo(destination); break;
+            case (TensorDataType.Int8, sbyte[] a): MemoryMarshal.AsBytes(a.AsSpan()).CopyTo(destination); break;
+            case (TensorDataType.UInt16, ushort[] a): WriteLittleEndian<ushort>(a, destination); break;
+            case (TensorDataType.Int16, short[] a): WriteLittleEndian(MemoryMarshal.Cast<short, ushort>(a), destination); break;
+            case (TensorDataType.UInt32, uint[] a): WriteLittleEndian<uint>(a, destination); break;
+            case (TensorDataType.Int32, int[] a): WriteLittleEndian(MemoryMarshal.Cast<int, uint>(a), destination); break;
+            case (TensorDataType.UInt64, ulong[] a): WriteLittleEndian<ulong>(a, destination); break;
+            case (TensorDataType.Int64, long[] a): WriteLittleEndian(MemoryMarshal.Cast<long, ulong>(a), destination); break;
+            case (TensorDataType.Fp16, Half[] a): WriteLittleEndian(MemoryMarshal.Cast<Half, ushort>(a), destination); break;
+            case (TensorDataType.Fp32, float[] a): WriteLittleEndian(MemoryMarshal.Cast<float, uint>(a), destination); break;
+            case (TensorDataType.Fp64, double[] a): WriteLittleEndian(MemoryMarshal.Cast<double, ulong>(a), destination); break;
             default: throw new InvalidOperationException($"Tensor '{tensor.Name}' holds {tensor.Data.GetType().Name}, not a protocol element type.");
         }
     }

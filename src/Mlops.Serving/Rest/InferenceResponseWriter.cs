@@ -119,9 +119,11 @@ internal static class InferenceResponseWriter
     private static void WriteData(Utf8JsonWriter writer, InferenceTensor tensor)
     {
         writer.WriteStartArray();
-        switch (tensor.Data)
+
+        // On the datatype, not the array's runtime type: the CLR lets an sbyte[] pass for a byte[] (int[] for uint[]...).
+        switch (tensor.Datatype, tensor.Data)
         {
-            case float[] a:
+            case (TensorDataType.Fp32, float[] a):
                 foreach (var v in a)
                 {
                     if (float.IsFinite(v))
@@ -135,7 +137,7 @@ internal static class InferenceResponseWriter
                 }
 
                 break;
-            case double[] a:
+            case (TensorDataType.Fp64, double[] a):
                 foreach (var v in a)
                 {
                     if (double.IsFinite(v))
@@ -149,7 +151,7 @@ internal static class InferenceResponseWriter
                 }
 
                 break;
-            case Half[] a:
+            case (TensorDataType.Fp16, Half[] a):
                 Span<byte> text = stackalloc byte[32];
                 foreach (var v in a)
                 {
@@ -164,70 +166,70 @@ internal static class InferenceResponseWriter
                 }
 
                 break;
-            case bool[] a:
+            case (TensorDataType.Bool, bool[] a):
                 foreach (var v in a)
                 {
                     writer.WriteBooleanValue(v);
                 }
 
                 break;
-            case byte[] a:
+            case (TensorDataType.UInt8, byte[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case sbyte[] a:
+            case (TensorDataType.Int8, sbyte[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case ushort[] a:
+            case (TensorDataType.UInt16, ushort[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case short[] a:
+            case (TensorDataType.Int16, short[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case uint[] a:
+            case (TensorDataType.UInt32, uint[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case int[] a:
+            case (TensorDataType.Int32, int[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case ulong[] a:
+            case (TensorDataType.UInt64, ulong[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case long[] a:
+            case (TensorDataType.Int64, long[] a):
                 foreach (var v in a)
                 {
                     writer.WriteNumberValue(v);
                 }
 
                 break;
-            case byte[][] a:
+            case (TensorDataType.Bytes, byte[][] a):
                 for (var i = 0; i < a.Length; i++)
                 {
                     if (!Utf8.IsValid(a[i]))

@@ -122,11 +122,12 @@ internal readonly struct Fp16Element : IJsonElementParser<Half>
 
     public static bool TryParse(ref Utf8JsonReader reader, out Half value)
     {
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetSingle(out var number))
+        if (reader.TokenType == JsonTokenType.Number)
         {
             // A finite number beyond FP16's range would round to infinity: refuse it rather than change it.
+            var isNumber = reader.TryGetSingle(out var number);
             value = (Half)number;
-            return !Half.IsInfinity(value);
+            return isNumber && !Half.IsInfinity(value);
         }
 
         var parsed = Fp64Element.TryParseNonFinite(ref reader, out var special);
@@ -141,10 +142,10 @@ internal readonly struct Fp32Element : IJsonElementParser<float>
 
     public static bool TryParse(ref Utf8JsonReader reader, out float value)
     {
-        // TryGetSingle fails for a number beyond the range instead of returning infinity.
+        // A number beyond the range parses as infinity: refuse it rather than change it.
         if (reader.TokenType == JsonTokenType.Number)
         {
-            return reader.TryGetSingle(out value);
+            return reader.TryGetSingle(out value) && float.IsFinite(value);
         }
 
         var parsed = Fp64Element.TryParseNonFinite(ref reader, out var special);
@@ -158,7 +159,7 @@ internal readonly struct Fp64Element : IJsonElementParser<double>
     public static string Expected => "a number within FP64's range, or \"NaN\", \"Infinity\", \"-Infinity\"";
 
     public static bool TryParse(ref Utf8JsonReader reader, out double value) =>
-        reader.TokenType == JsonTokenType.Number ? reader.TryGetDouble(out value) : TryParseNonFinite(ref reader, out value);
+        reader.TokenType == JsonTokenType.Number ? reader.TryGetDouble(out value) && double.IsFinite(value) : TryParseNonFinite(ref reader, out value);
 
     /// <summary>The strings that stand for the values JSON numbers cannot write.</summary>
     internal static bool TryParseNonFinite(ref Utf8JsonReader reader, out double value)

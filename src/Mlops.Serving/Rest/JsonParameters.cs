@@ -38,7 +38,7 @@ internal static class JsonParameters
                 JsonTokenType.Null => null,
                 JsonTokenType.Number when reader.TryGetInt64(out var integer) => integer,
                 JsonTokenType.Number when reader.TryGetUInt64(out var large) => large,
-                JsonTokenType.Number when reader.TryGetDouble(out var number) => number,
+                JsonTokenType.Number when reader.TryGetDouble(out var number) && double.IsFinite(number) => number,
                 _ => throw InferenceException.InvalidRequest(
                     $"{what}: parameter '{name}' is {TensorJsonReader.Describe(ref reader)}; parameters are strings, numbers or booleans."),
             };
