@@ -12,6 +12,7 @@ namespace Mlops.Serving.Hosting;
 internal sealed class ServingHostedService : IHostedService
 {
     private readonly IServiceProvider _services;
+    private ServingInferenceService? _started;
 
     public ServingHostedService(IServiceProvider services) => _services = services;
 
@@ -24,10 +25,18 @@ internal sealed class ServingHostedService : IHostedService
                 "(services.AddMlops(...).AddTracking(o => o.TrackingUri = \"sqlite:///mlruns.db\").AddServing(...)), with the model flavors the models need (.AddTorchSharpFlavor(), .AddMLNetFlavor()).");
         }
 
-        return Service.StartAsync(cancellationToken);
+        _started = Service;
+        return _started.StartAsync(cancellationToken);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await Service.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+    // Only a service this started is stopped: a host whose start failed (bad options) has nothing to drain.
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_started is { } service)
+        {
+            await service.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private ServingInferenceService Service => _services.GetRequiredService<InferenceService>() as ServingInferenceService
         ?? throw new InvalidOperationException("The InferenceService registered is not the one AddServing registers, so this hosted service has nothing to load.");
