@@ -26,6 +26,7 @@ internal sealed class ServedModel : IAsyncDisposable
     private ITimer? _pollTimer;
     private int _polling;
     private bool _unloaded;
+    private bool _disposed;
 
     public ServedModel(string name, ServedModelOptions options, ModelLoader loader, TimeProvider timeProvider, ServingMetrics metrics, ILogger logger)
     {
@@ -96,6 +97,7 @@ internal sealed class ServedModel : IAsyncDisposable
         await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _unloaded = false;
             var serving = _current?.Version;
             string? version;
@@ -180,6 +182,10 @@ internal sealed class ServedModel : IAsyncDisposable
             await _pollTimer.DisposeAsync().ConfigureAwait(false);
         }
 
+        // A load under way (a poll) finishes first, so nothing is swapped in after this.
+        await _loadLock.WaitAsync().ConfigureAwait(false);
+        _disposed = true;
+        _loadLock.Release();
         var current = Interlocked.Exchange(ref _current, null);
         if (current is not null)
         {

@@ -88,7 +88,12 @@ internal sealed class ServingInferenceService : InferenceService, IAsyncDisposab
         }
 
         var served = Find(model, version);
-        return ValueTask.FromResult(version is null ? served.IsReady : served.Current?.Version == version);
+        if (version is not null && served.Current is { } current && current.Version != version)
+        {
+            throw InferenceException.ModelNotFound(model, version);
+        }
+
+        return ValueTask.FromResult(served.IsReady);
     }
 
     /// <inheritdoc/>

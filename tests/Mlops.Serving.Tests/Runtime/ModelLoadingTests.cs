@@ -35,7 +35,7 @@ public sealed class ModelLoadingTests : IAsyncLifetime
         Assert.Equal(new[] { -1L, ServingTestBed.Width }, input.Shape);
         Assert.Equal(new[] { -1L, 2 }, Assert.Single(metadata.Outputs).Shape);
         Assert.True(await service.IsModelReadyAsync("recsys", version));
-        Assert.False(await service.IsModelReadyAsync("recsys", "99"));
+        Assert.Equal(InferenceErrorKind.ModelNotFound, (await Assert.ThrowsAsync<InferenceException>(async () => await service.IsModelReadyAsync("recsys", "99"))).Kind);
         await Assert.ThrowsAsync<InferenceException>(async () => await service.GetModelMetadataAsync("recsys", "99"));
 
         var rows = ServingTestBed.Rows(5, seed: 3);
