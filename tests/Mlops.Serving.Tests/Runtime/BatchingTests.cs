@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Mlops.Serving.Inference;
 using Mlops.Serving.Tests.Runtime.Support;
 
@@ -82,5 +84,34 @@ public sealed class BatchingTests : IAsyncLifetime
         Assert.Equal(new[] { 2f }, (await running).Outputs[0].GetData<float>());
         Assert.Equal(new[] { 4f }, (await queued[0]).Outputs[0].GetData<float>());
         Assert.Equal(new[] { 6f }, (await queued[1]).Outputs[0].GetData<float>());
+    }
+
+    [Fact]
+    public async Task A_request_past_the_request_timeout_fails_with_timeout_and_the_queue_depth_returns_to_zero()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var folder = GatedFlavor.WriteModel(_bed.Folder.Combine("gated"));
+        var host = await _bed.StartAsync(
+            o =>
+            {
+                o.RequestTimeout = TimeSpan.FromSeconds(5);
+                o.AddModel("double", folder);
+            },
+            services => services.AddSingleton<TimeProvider>(time));
+        using var depth = new MeasurementLog(host, "model_infer_queue_depth");
+        var service = host.Inference();
+        InferenceRequest Request(float value) => new([InferenceTensor.Create("x", [1], new[] { value })]);
+
+        _bed.Gated.Close();
+        var running = service.InferAsync("double", null, Request(1)).AsTask();
+        Assert.True(await _bed.Gated.Entered.WaitAsync(TimeSpan.FromSeconds(30)));
+        var waiting = service.InferAsync("double", null, Request(2)).AsTask();
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(InferenceErrorKind.Timeout, (await Assert.ThrowsAsync<InferenceException>(() => running)).Kind);
+        Assert.Equal(InferenceErrorKind.Timeout, (await Assert.ThrowsAsync<InferenceException>(() => waiting)).Kind);
+        _bed.Gated.Open();
+        Assert.Equal(new[] { 6f }, (await service.InferAsync("double", null, Request(3))).Outputs[0].GetData<float>());
+        Assert.Equal(0, depth.Values.Sum(v => v.Value));
     }
 }
