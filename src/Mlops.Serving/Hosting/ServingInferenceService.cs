@@ -190,6 +190,7 @@ internal sealed class ServingInferenceService : InferenceService, IAsyncDisposab
         _stopping.Dispose();
     }
 
+    // For a container disposed synchronously: the drain waits only on forward passes already running.
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private async Task<InferenceResponse> InferServedAsync(ServedModel served, string? version, InferenceRequest request, CancellationToken cancellationToken)

@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mlops.Serving.Inference;
 using Mlops.Serving.Tests.Runtime.Support;
+using Mlops.Tracking;
 
 namespace Mlops.Serving.Tests.Runtime;
 
@@ -131,6 +133,40 @@ public sealed class HostingTests : IAsyncLifetime
         foreach (var fragment in expected)
         {
             Assert.Contains(error.Failures, f => f.Contains(fragment, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Models_and_experiments_bind_from_the_Mlops_Serving_section()
+    {
+        var folder = GatedFlavor.WriteModel(_bed.Folder.Combine("gated"));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mlops:Tracking:TrackingUri"] = _bed.TrackingUri,
+            ["Mlops:Serving:ServerName"] = "edge",
+            ["Mlops:Serving:Models:a:Uri"] = folder,
+            ["Mlops:Serving:Models:a:MaxBatchSize"] = "4",
+            ["Mlops:Serving:Models:a:MaxBatchTime"] = "00:00:00.001",
+            ["Mlops:Serving:Experiments:main:Candidates:a"] = "1",
+            ["Mlops:Serving:Experiments:main:Default"] = "a",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<Mlops.Tracking.Models.IModelFlavor>(_bed.Gated);
+        builder.Services.AddMlops(configuration).AddTracking().AddServing();
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var service = host.Inference();
+            Assert.Equal("edge", service.Metadata.Name);
+            var context = new InferenceCallContext();
+            var response = await service.InferAsync("main", null, new InferenceRequest([InferenceTensor.Create("x", [2], new[] { 1f, 2f })]), context);
+            Assert.Equal(("a", "a"), (response.ModelName, context.Route));
+            Assert.Equal(new[] { 2f, 4f }, response.Outputs[0].GetData<float>());
+        }
+        finally
+        {
+            await host.StopAsync();
         }
     }
 }

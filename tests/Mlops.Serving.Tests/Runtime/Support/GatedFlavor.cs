@@ -18,8 +18,6 @@ internal sealed class GatedFlavor : IModelFlavor
 
     public int Disposed;
 
-    public int Passes;
-
     public bool CanSave(object model) => false;
 
     public Task<JsonObject> SaveAsync(object model, string directory, CancellationToken cancellationToken = default) => throw new NotSupportedException();
@@ -61,7 +59,6 @@ internal sealed class GatedFlavor : IModelFlavor
         public IReadOnlyDictionary<string, Array> Predict(IReadOnlyDictionary<string, Array> inputs)
         {
             var x = (float[])inputs["x"];
-            Interlocked.Increment(ref flavor.Passes);
             if (flavor._gate is { } gate)
             {
                 flavor.Entered.Release();
