@@ -119,6 +119,9 @@ internal sealed class ServedModel : IAsyncDisposable
                 ? new RepositoryModel(Name, version, ModelState.Loading, null)
                 : _entry with { Reason = $"loading version {version ?? "-"}; version {serving.Version ?? "-"} keeps serving until it is ready" };
             _logger.LogInformation("Loading model {Model} version {Version} from {Uri}.", Name, version, _options.Uri);
+            using var activity = ServingMetrics.ActivitySource.StartActivity("model_load");
+            activity?.SetTag("model", Name);
+            activity?.SetTag("version", version);
             var runtime = await LoadVersionAsync(serving, version, cancellationToken).ConfigureAwait(false);
 
             var old = Interlocked.Exchange(ref _current, runtime);

@@ -196,6 +196,8 @@ internal sealed class ServingInferenceService : InferenceService, IAsyncDisposab
     private async Task<InferenceResponse> InferServedAsync(ServedModel served, string? version, InferenceRequest request, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
+        using var activity = ServingMetrics.ActivitySource.StartActivity("model_infer");
+        activity?.SetTag("model", served.Name);
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -207,10 +209,12 @@ internal sealed class ServingInferenceService : InferenceService, IAsyncDisposab
 
             var response = await served.InferAsync(version, request, _options.MaxRowsPerRequest, linked.Token).ConfigureAwait(false);
             _metrics.RequestSucceeded(served.Name, response.ModelVersion, _timeProvider.GetElapsedTime(started));
+            activity?.SetTag("version", response.ModelVersion);
             return response;
         }
         catch (InferenceException e)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
             _metrics.RequestFailed(served.Name, version ?? served.Current?.Version, e.Kind, _timeProvider.GetElapsedTime(started));
             throw;
         }
