@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
@@ -21,6 +22,7 @@ public sealed class ServingMetrics : IDisposable
     private readonly Histogram<long> batchSize;
     private readonly UpDownCounter<long> queueDepth;
     private readonly UpDownCounter<long> loadedModels;
+    private readonly ConcurrentDictionary<(string Model, string Version), long> memory = new();
 
     /// <summary>Creates the instruments on a meter from the factory (or a new meter when null).</summary>
     public ServingMetrics(IMeterFactory? meterFactory = null)
@@ -32,6 +34,7 @@ public sealed class ServingMetrics : IDisposable
         batchSize = meter.CreateHistogram<long>("model_infer_batch_size", unit: "{row}", description: "Rows per forward pass, per model and version (batches merge concurrent requests).");
         queueDepth = meter.CreateUpDownCounter<long>("model_infer_queue_depth", unit: "{request}", description: "Requests waiting for a batch, per model.");
         loadedModels = meter.CreateUpDownCounter<long>("model_loaded", unit: "{model}", description: "Model versions loaded, per model and version.");
+        meter.CreateObservableGauge("model_memory_bytes", ObserveMemory, unit: "By", description: "Resident memory the process grew by while loading each model version (measured around the load), per model and version.");
     }
 
     /// <summary>The activity source for inference and load traces.</summary>
@@ -63,8 +66,25 @@ public sealed class ServingMetrics : IDisposable
     /// <summary>Counts a version loaded (+1) or disposed (-1).</summary>
     public void ModelLoadedChanged(string model, string? version, int delta) => loadedModels.Add(delta, Tags(model, version));
 
+    /// <summary>Sets the memory reported for a loaded version (<c>model_memory_bytes</c>), or removes it (null) once the version is disposed.</summary>
+    public void SetModelMemory(string model, string? version, long? bytes)
+    {
+        var key = (model, version ?? string.Empty);
+        if (bytes is { } value)
+        {
+            memory[key] = value;
+        }
+        else
+        {
+            memory.TryRemove(key, out _);
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => meter.Dispose();
+
+    private IEnumerable<Measurement<long>> ObserveMemory() =>
+        memory.Select(entry => new Measurement<long>(entry.Value, Tags(entry.Key.Model, entry.Key.Version)));
 
     private static TagList Tags(string model, string? version) => new() { { "model", model }, { "version", version ?? string.Empty } };
 
