@@ -94,6 +94,7 @@ public sealed record FileSource : DataSource
     public FileFormat Format { get; init; }
 
     /// <inheritdoc/>
+    [JsonIgnore]
     public override FileSource? BatchSource => this;
 
     /// <inheritdoc/>
@@ -125,6 +126,7 @@ public sealed record PushSource : DataSource
     public FileSource? Batch { get; init; }
 
     /// <inheritdoc/>
+    [JsonIgnore]
     public override FileSource? BatchSource => Batch;
 
     /// <inheritdoc/>
