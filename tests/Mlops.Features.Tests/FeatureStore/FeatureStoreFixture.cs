@@ -17,7 +17,7 @@ internal sealed class FeatureStoreFixture : IDisposable
     {
         Folder = Path.Combine(Path.GetTempPath(), "fs-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        Time = new FakeTimeProvider(new DateTimeOffset(T0.AddDays(10)));
+        Time = new FakeTimeProvider(new DateTimeOffset(T0));
         Registry = new SqliteFeatureRegistry(Path.Combine(Folder, "registry.db"), "test", TimeSpan.Zero, Time);
         Online = new DictionaryOnlineStore();
         Client = new FeatureStoreClient(Registry, Online, new FeatureStoreOptions { Project = "test", MemoryBudgetBytes = budget, SpillDirectory = Path.Combine(Folder, "spill"), OnlineWriteBatchSize = 7 }, timeProvider: Time);
