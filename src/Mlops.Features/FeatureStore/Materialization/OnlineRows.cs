@@ -40,6 +40,7 @@ internal static class OnlineRows
                     byte v => (long)v,
                     ushort v => (long)v,
                     uint v => (long)v,
+                    bool v => v ? 1L : 0L, // as the join normalizes them, and as online reads key them
                     _ => value,
                 });
             }
