@@ -159,3 +159,24 @@ public sealed class JoinPropertyAndMaterializationTests
         public void Report(MaterializationProgress value) => sink.Add(value);
     }
 }
+
+public sealed class RegistryRefreshTests
+{
+    [Fact]
+    public async Task A_reader_sees_another_writers_apply_once_its_refresh_interval_has_passed()
+    {
+        using var fs = new FeatureStoreFixture();
+        using var reader = new SqliteFeatureRegistry(Path.Combine(fs.Folder, "registry.db"), "test", TimeSpan.FromMinutes(1), fs.Time);
+        Assert.Empty(reader.GetSnapshot().Entities);
+
+        await fs.Client.ApplyAsync([User]);
+
+        Assert.Empty(reader.GetSnapshot().Entities);
+        fs.Time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(reader.GetSnapshot().Entities);
+        fs.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(User, reader.GetSnapshot().Entities["user"]);
+        using var otherProject = new SqliteFeatureRegistry(Path.Combine(fs.Folder, "registry.db"), "other");
+        Assert.Empty(otherProject.GetSnapshot().Entities);
+    }
+}

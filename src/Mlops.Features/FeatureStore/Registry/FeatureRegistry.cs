@@ -102,8 +102,14 @@ public abstract class FeatureRegistry : IDisposable
             var intervals = before.Materializations
                 .Where(p => after.FeatureViews.TryGetValue(p.Key, out var view) && Equals(view.Source, before.FeatureViews[p.Key].Source))
                 .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            if (!diff.HasChanges)
+            {
+                result = before;
+                return null;
+            }
+
             result = new RegistrySnapshot(Project, before.Version + 1, after.Definitions, intervals);
-            return diff.HasChanges ? result.ToJson() : null;
+            return result.ToJson();
         });
         lock (_gate)
         {
