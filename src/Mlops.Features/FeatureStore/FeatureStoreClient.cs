@@ -173,7 +173,7 @@ public class FeatureStoreClient
             }
         }
 
-        var entities = DistinctKeys(request, keys, start, end);
+        var entities = EntityFrames.DistinctKeys(request, keys, start, end, _session);
         var startMicros = Micros(start);
         var slices = request.Views.Select(v => SliceFor(request, v.View, v.Features, entities.Schema) with { MinEventMicros = startMicros }).ToList();
         return Finish(PointInTimeJoin.Create(entities, "event_timestamp", slices, Spill()), request, entities.Schema);
@@ -247,7 +247,7 @@ public class FeatureStoreClient
     /// <param name="fullFeatureNames">Name features <c>view__feature</c>.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
     public virtual Task<OnlineFeaturesResponse> GetOnlineFeaturesAsync(IReadOnlyDictionary<string, IReadOnlyList<object?>> entities, IReadOnlyList<string> features, bool fullFeatureNames = false, CancellationToken cancellationToken = default) =>
-        ReadOnlineAsync(entities, FeatureRequest.Resolve(Snapshot(), features, fullFeatureNames), null, cancellationToken);
+        OnlineRetrieval.ReadAsync(_online, Project, _time, entities, FeatureRequest.Resolve(Snapshot(), features, fullFeatureNames), null, cancellationToken);
 
     /// <summary>The online values of a feature service's features (see the overload with feature references).</summary>
     /// <param name="entities">Columns of entity rows.</param>
@@ -258,7 +258,7 @@ public class FeatureStoreClient
     {
         ArgumentNullException.ThrowIfNull(service);
         var snapshot = Snapshot();
-        return ReadOnlineAsync(entities, FeatureRequest.Resolve(snapshot, FeatureRequest.FromService(snapshot, service.Name), fullFeatureNames), null, cancellationToken);
+        return OnlineRetrieval.ReadAsync(_online, Project, _time, entities, FeatureRequest.Resolve(snapshot, FeatureRequest.FromService(snapshot, service.Name), fullFeatureNames), null, cancellationToken);
     }
 
     /// <summary>
@@ -329,8 +329,8 @@ public class FeatureStoreClient
     {
         ArgumentNullException.ThrowIfNull(entities);
         var request = FeatureRequest.Resolve(Snapshot(), features, fullFeatureNames: true);
-        var online = await ReadOnlineAsync(entities, request, at, cancellationToken).ConfigureAwait(false);
-        var frame = EntityFrame(request, entities, at);
+        var online = await OnlineRetrieval.ReadAsync(_online, Project, _time, entities, request, at, cancellationToken).ConfigureAwait(false);
+        var frame = EntityFrames.FromColumns(request, entities, at);
         var historical = GetHistoricalFeatures(frame, features, fullFeatureNames: true).Collect(cancellationToken);
         var mismatches = new List<ConsistencyMismatch>();
         foreach (var (reference, output) in request.Outputs)
@@ -361,7 +361,7 @@ public class FeatureStoreClient
         _ => a.Equals(b),
     };
 
-    private static long Micros(DateTimeOffset t) => (t.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+    internal static long Micros(DateTimeOffset t) => (t.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
 
     private static string EntityTimestampColumn(Schema schema)
     {
@@ -519,177 +519,5 @@ public class FeatureStoreClient
         }
 
         return new OnlineWriteResult(written, skipped);
-    }
-
-    private async Task<OnlineFeaturesResponse> ReadOnlineAsync(IReadOnlyDictionary<string, IReadOnlyList<object?>> entities, FeatureRequest request, DateTimeOffset? at, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(entities);
-        var rowCount = entities.Count == 0 ? 0 : entities.First().Value.Count;
-        foreach (var (name, values) in entities)
-        {
-            if (values is null || values.Count != rowCount)
-            {
-                throw new EntityDataException($"Entity column '{name}' has {values?.Count ?? 0} values but '{entities.First().Key}' has {rowCount}; give every column one value per entity row.");
-            }
-        }
-
-        var now = at ?? _time.GetUtcNow();
-        var columns = new Dictionary<string, OnlineFeatureVector>(StringComparer.Ordinal);
-        var keyNames = new List<string>();
-        foreach (var (view, features) in request.Views)
-        {
-            var joinKeys = request.JoinKeys(view);
-            var keys = new EntityKey[rowCount];
-            foreach (var key in joinKeys)
-            {
-                if (!entities.ContainsKey(key))
-                {
-                    throw new EntityDataException($"The entity rows have no join key '{key}' of feature view '{view.Name}'; they have {string.Join(", ", entities.Keys)}.");
-                }
-
-                if (!keyNames.Contains(key))
-                {
-                    keyNames.Add(key);
-                }
-            }
-
-            for (var r = 0; r < rowCount; r++)
-            {
-                keys[r] = new EntityKey(joinKeys.Select(k => new KeyValuePair<string, object>(k, KeyValue(entities[k][r], k, view, r))));
-            }
-
-            var records = await _online.ReadAsync(Project, view.Name, keys, features, ct).ConfigureAwait(false);
-            foreach (var feature in features)
-            {
-                var type = view.FindFeature(feature)!.Type;
-                var values = new object?[rowCount];
-                var statuses = new FeatureStatus[rowCount];
-                var times = new DateTimeOffset?[rowCount];
-                for (var r = 0; r < rowCount; r++)
-                {
-                    var record = records[r];
-                    if (record is null || !record.Values.TryGetValue(feature, out var value))
-                    {
-                        statuses[r] = FeatureStatus.NotFound;
-                        continue;
-                    }
-
-                    values[r] = OnlineRows.FromStored(value, type);
-                    times[r] = record.EventTimestamp;
-                    statuses[r] = view.Ttl != TimeSpan.Zero && (record.EventTimestamp < now - view.Ttl || (at is not null && record.EventTimestamp > now)) ? FeatureStatus.OutsideMaxAge
-                        : value is null ? FeatureStatus.NullValue
-                        : FeatureStatus.Present;
-                }
-
-                columns[request.ColumnOf(view.Name, feature)] = new OnlineFeatureVector(values, statuses, times);
-            }
-        }
-
-        foreach (var (odfv, outputs) in request.OnDemand)
-        {
-            var inputs = new List<(string Name, IArrowArray Column)>();
-            foreach (var input in odfv.Inputs)
-            {
-                var (viewName, feature) = FeatureReference.Parse(input, odfv.Name);
-                var type = request.Snapshot.FeatureViews[viewName].FindFeature(feature)!.Type;
-                var vector = columns[request.ColumnOf(viewName, feature)];
-                inputs.Add((feature, OnlineRows.Column(type, vector.Values.Select((v, i) => vector.Statuses[i] == FeatureStatus.OutsideMaxAge ? null : v).ToArray())));
-            }
-
-            foreach (var field in odfv.RequestSchema)
-            {
-                if (!entities.TryGetValue(field.Name, out var values))
-                {
-                    throw new EntityDataException($"On-demand feature view '{odfv.Name}' needs request field '{field.Name}', which the entity rows do not have.");
-                }
-
-                inputs.Add((field.Name, OnlineRows.Column(field.Type, values)));
-            }
-
-            var schema = new Schema(inputs.Select(i => new Field(i.Name, i.Column.Data.DataType, true)), null);
-            var output = FeatureRequest.RunTransform(odfv, new RecordBatch(schema, inputs.Select(i => i.Column), rowCount));
-            foreach (var feature in outputs)
-            {
-                var column = output.Column(output.Schema.GetFieldIndex(feature));
-                var values = Enumerable.Range(0, rowCount).Select(r => ArrowValues.GetValue(column, r)).ToArray();
-                columns[request.ColumnOf(odfv.Name, feature)] = new OnlineFeatureVector(values, values.Select(v => v is null ? FeatureStatus.NullValue : FeatureStatus.Present).ToArray(), new DateTimeOffset?[rowCount]);
-            }
-        }
-
-        var names = new List<string>(keyNames);
-        var results = keyNames.Select(k => new OnlineFeatureVector(entities[k], Enumerable.Repeat(FeatureStatus.Present, rowCount).ToArray(), new DateTimeOffset?[rowCount])).ToList();
-        foreach (var (_, output) in request.Outputs)
-        {
-            names.Add(output);
-            results.Add(columns[output]);
-        }
-
-        return new OnlineFeaturesResponse(names, results);
-    }
-
-    private static object KeyValue(object? value, string key, FeatureView view, int row) => value switch
-    {
-        null => throw new EntityDataException($"Entity row {row} has a null join key '{key}' (feature view '{view.Name}')."),
-        bool b => b ? 1L : 0L,
-        int or long or string => value,
-        short or sbyte or byte or ushort or uint => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
-        _ => throw new EntityDataException($"Entity row {row}: join key '{key}' of feature view '{view.Name}' is a {value.GetType().Name}; join keys are integers, strings or booleans."),
-    };
-
-    private static Frame EntityFrame(FeatureRequest request, IReadOnlyDictionary<string, IReadOnlyList<object?>> entities, DateTimeOffset at)
-    {
-        var rowCount = entities.Count == 0 ? 0 : entities.First().Value.Count;
-        var fields = new List<Field>();
-        var columns = new List<IReadOnlyList<object?>>();
-        foreach (var (name, values) in entities)
-        {
-            var entity = request.Snapshot.Entities.Values.FirstOrDefault(e => e.JoinKeys.Contains(name));
-            var request_field = request.OnDemand.SelectMany(o => o.View.RequestSchema).FirstOrDefault(f => f.Name == name);
-            var type = entity?.ValueType ?? request_field?.Type;
-            if (type is null)
-            {
-                continue;
-            }
-
-            fields.Add(OnlineRows.FieldOf(name, type.Value));
-            columns.Add(values);
-        }
-
-        fields.Add(new Field("event_timestamp", new TimestampType(TimeUnit.Microsecond, "UTC"), false));
-        var rows = Enumerable.Range(0, rowCount).Select(r => (IReadOnlyList<object?>)[.. columns.Select(c => c[r]), at]).ToList();
-        return Frame.FromRows(new Schema(fields, null), rows);
-    }
-
-    private Frame DistinctKeys(FeatureRequest request, IReadOnlyList<string> keys, DateTimeOffset start, DateTimeOffset end)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var rows = new List<IReadOnlyList<object?>>();
-        Schema? keySchema = null;
-        var lo = Micros(start);
-        var hi = Micros(end);
-        foreach (var (view, features) in request.Views)
-        {
-            var slice = SourceReader.Slice(view, keys, features, features, _session);
-            keySchema ??= new Schema([.. keys.Select(k => new Field(k, slice.Source.Schema.GetFieldByName(k).DataType, true)), new Field("event_timestamp", new TimestampType(TimeUnit.Microsecond, "UTC"), false)], null);
-            foreach (var batch in slice.Source.Select([.. keys, view.Source.TimestampField]).ReadBatches())
-            {
-                var ts = KeyArrays.ToMicros(batch.Column(keys.Count), view.Source.TimestampField);
-                for (var r = 0; r < batch.Length; r++)
-                {
-                    if (!ts.IsValid(r) || ts.Values[r] < lo || ts.Values[r] > hi)
-                    {
-                        continue;
-                    }
-
-                    var values = keys.Select((_, k) => ArrowValues.GetValue(batch.Column(k), r)).ToArray();
-                    if (values.All(v => v is not null) && seen.Add(string.Join('\u001f', values.Select(v => v!.ToString()))))
-                    {
-                        rows.Add([.. values, end.UtcDateTime]);
-                    }
-                }
-            }
-        }
-
-        return rows.Count == 0 ? Frame.Empty(keySchema!) : Frame.FromRows(keySchema!, rows);
     }
 }
