@@ -181,9 +181,10 @@ public sealed partial class LocalLauncher
                 return;
             }
 
+            // A suspect that exited without a word (it crashed) ends the chain; so does one that wrote an error.
             var suspect = Blamed(errors, first);
             var others = workers.Where(w => !w.Process.HasExited && w.Rank != suspect).ToList();
-            if (errors[suspect] is not null || others.Count == 0)
+            if (errors[suspect] is not null || workers.First(w => w.Rank == suspect).Process.HasExited || others.Count == 0)
             {
                 return;
             }
