@@ -24,4 +24,15 @@ public sealed class FeaturesOptions
     /// </summary>
     [Range(1, int.MaxValue)]
     public int DegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most columns the CSV and JSON readers accept in a record (<see cref="DefaultMaxColumns"/>, 10,000,
+    /// by default); a read's own <see cref="TextReadOptions.MaxColumns"/> overrides it. A wider file fails
+    /// with a <see cref="DataFormatException"/> naming the file, the line and the limit.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxColumns { get; set; } = DefaultMaxColumns;
+
+    /// <summary>The default of <see cref="MaxColumns"/>: 10,000.</summary>
+    public const int DefaultMaxColumns = 10_000;
 }

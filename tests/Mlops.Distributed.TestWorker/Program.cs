@@ -3,6 +3,7 @@ using Mlops;
 using Mlops.Distributed;
 using Mlops.Distributed.Cluster;
 using Mlops.Distributed.Collectives;
+using Mlops.Distributed.Launch;
 using Mlops.Distributed.TestWorker;
 
 // A worker process for the distributed tests: reads its place in the job from the environment (as a real trainer
@@ -12,6 +13,7 @@ using Mlops.Distributed.TestWorker;
 //   loop         all-reduces forever, printing READY after the first call (the test kills a rank)
 //   crash-once   rank 1 crashes in generation 0, succeeds afterwards (launcher restarts)
 //   always-crash rank 1 always crashes with exit code 7
+//   stall        rank 1 stops answering before an all-reduce (a hang outside collectives); the others time out in it
 //   nccl [MB]    the NCCL backend on device memory (GPU check): correctness, then a [MB]-sized all-reduce's time
 //   nccl-abort   the NCCL watchdog: a too-short deadline aborts the communicator with a clear error
 var mode = args.Length > 0 ? args[0] : "sweep";
@@ -65,6 +67,17 @@ try
                 }
             }
 
+        case "stall":
+            var sums = new[] { (double)spec.Rank };
+            if (spec.Rank == 1)
+            {
+                Console.WriteLine("STALLING");
+                Console.Out.Flush();
+                Thread.Sleep(Timeout.Infinite);
+            }
+
+            communicator.AllReduce(sums.AsSpan());
+            break;
         case "crash-once":
         case "always-crash":
             var values = new[] { (double)spec.Rank };
@@ -94,6 +107,8 @@ try
 }
 catch (MlopsException ex)
 {
+    // As a trainer's entry point does: the launcher reads this to name the root cause.
+    WorkerErrorFile.Record(ex);
     Console.Error.WriteLine($"ERROR {ex.GetType().Name}: {ex.Message}");
     return 1;
 }

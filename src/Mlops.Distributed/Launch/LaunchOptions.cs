@@ -28,6 +28,14 @@ public sealed class LaunchOptions
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// When a worker fails blaming a rank that is still running (it timed out waiting for it), how long the other
+    /// running workers get to fail and write their own error files before they are stopped, so that a chain of waits
+    /// (rank 0 waited for 2, which waited for 1) reaches the rank that stalled. Workers in the same collective time
+    /// out within moments of each other; the wait ends as soon as only the suspect is left. Default 10 s.
+    /// </summary>
+    public TimeSpan FaultReportWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// How long the whole job may run, restarts included (a restart does not extend it); when it passes the workers are
     /// stopped as on cancellation and the result says <see cref="LaunchResult.TimedOut"/>. Null (default): no limit.
     /// </summary>

@@ -14,8 +14,10 @@ namespace Mlops.Distributed.Launch;
 /// Starts N worker processes on this machine with torchrun's variables set (<c>RANK</c>, <c>WORLD_SIZE</c>,
 /// <c>LOCAL_RANK</c>, <c>LOCAL_WORLD_SIZE</c>, <c>MASTER_ADDR</c>, <c>MASTER_PORT</c>) and the restart generation,
 /// prefixes their output with the rank, and when one fails stops the others and restarts all of them (up to
-/// <see cref="LaunchOptions.MaxRestarts"/> times) with a new generation. When it gives up, the result names the rank that
-/// failed first, its exit code and its last error lines.
+/// <see cref="LaunchOptions.MaxRestarts"/> times) with a new generation. When it gives up, the result names the root
+/// cause, as torchelastic does: each worker gets an error file (<see cref="WorkerErrorFile"/>, in
+/// <c>MLOPS_ERROR_FILE</c>); a rank that the others' errors name as faulty (directly or along a chain) and that wrote no
+/// error of its own (it stalled, or died without a word) is the cause, else the first failure by time (error file, or exit).
 /// </summary>
 public sealed partial class LocalLauncher
 {
@@ -85,7 +87,7 @@ public sealed partial class LocalLauncher
             }
         }
 
-        var result = new LaunchResult(false, attempt, failure!.Rank, failure.ExitCode, failure.ErrorTail);
+        var result = new LaunchResult(false, attempt, failure!.Rank, failure.ExitCode, failure.ErrorTail) { RootCause = failure.Cause, FailedError = failure.Error };
         WriteLine("[launcher] " + result.Summary());
         return result;
     }
@@ -103,11 +105,12 @@ public sealed partial class LocalLauncher
         using var store = RendezvousServer.Start(StoreAddress(), _options.MasterPort, generation, _options.ProcessCount, TimeProvider.System, _logger);
         var port = store.EndPoint.Port;
         var workers = new List<Worker>();
+        var errorFolder = Directory.CreateTempSubdirectory("mlops-launch-").FullName;
         try
         {
             for (var rank = 0; rank < _options.ProcessCount; rank++)
             {
-                workers.Add(Start(rank, generation, port));
+                workers.Add(Start(rank, generation, port, ErrorFilePath(errorFolder, rank)));
             }
 
             // Cancellation (a signal to the launcher, or the job's timeout) stops the workers as a failure does:
@@ -130,11 +133,13 @@ public sealed partial class LocalLauncher
                 pending.Remove(done);
                 if (worker.Process.ExitCode != 0 || cancellationToken.IsCancellationRequested)
                 {
-                    // Others may be failing at the same moment because of this one; the earliest exit is the cause.
-                    var failed = workers.Where(w => w.Process.HasExited && w.Process.ExitCode != 0).OrderBy(w => w.ExitedAt).FirstOrDefault() ?? worker;
+                    // Others may be failing at the same moment because of this one; the earliest exit failed the attempt.
+                    await AwaitFaultReportsAsync(workers, errorFolder).ConfigureAwait(false);
+                    var failedByThemselves = workers.Where(w => w.Process.HasExited && w.Process.ExitCode != 0).OrderBy(w => w.ExitedAt).ToList();
+                    var failed = failedByThemselves.FirstOrDefault() ?? worker;
                     await StopOthersAsync(workers).ConfigureAwait(false);
                     await DrainOutputAsync(workers).ConfigureAwait(false);
-                    return new Failure(failed.Rank, failed.Process.ExitCode, failed.ErrorTail());
+                    return RootCause(workers, failed, failedByThemselves, errorFolder);
                 }
             }
 
@@ -147,10 +152,116 @@ public sealed partial class LocalLauncher
             {
                 worker.Process.Dispose();
             }
+
+            try
+            {
+                Directory.Delete(errorFolder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A worker killed while writing may still hold a file; the temp cleaner removes the folder later.
+            }
         }
     }
 
-    private Worker Start(int rank, int generation, int port)
+    /// <summary>
+    /// While the earliest error blames a rank (along the chain of blames) that is still running and wrote no error,
+    /// lets the other running workers fail by themselves, up to <see cref="LaunchOptions.FaultReportWait"/>.
+    /// </summary>
+    private async Task AwaitFaultReportsAsync(List<Worker> workers, string errorFolder)
+    {
+        using var window = new CancellationTokenSource(_options.FaultReportWait);
+        var expired = Task.Delay(Timeout.Infinite, window.Token);
+        while (!window.IsCancellationRequested)
+        {
+            var errors = workers.ToDictionary(w => w.Rank, w => WorkerErrorFile.Read(ErrorFilePath(errorFolder, w.Rank)));
+            var first = errors.Values.OfType<WorkerError>().Where(e => e.FaultyRank is { } f && f != e.Rank && errors.ContainsKey(f)).MinBy(e => e.Timestamp);
+            if (first is null)
+            {
+                return;
+            }
+
+            // A suspect that exited without a word (it crashed) ends the chain; so does one that wrote an error.
+            var suspect = Blamed(errors, first);
+            var others = workers.Where(w => !w.Process.HasExited && w.Rank != suspect).ToList();
+            if (errors[suspect] is not null || workers.First(w => w.Rank == suspect).Process.HasExited || others.Count == 0)
+            {
+                return;
+            }
+
+            await Task.WhenAny(others.Select(w => w.Exited).Append(expired)).ConfigureAwait(false);
+        }
+    }
+
+    private static string ErrorFilePath(string folder, int rank) => Path.Combine(folder, $"rank-{rank.ToString(CultureInfo.InvariantCulture)}.json");
+
+    /// <summary>
+    /// Which rank caused the attempt's failure, from the error files: the rank at the end of a chain of ranks naming
+    /// each other faulty, when it wrote no error itself (it stalled, or died silently), else the first failure by time (an error file's timestamp, or the exit of a worker that
+    /// wrote none), else the first worker that exited with an error.
+    /// </summary>
+    private static Failure RootCause(List<Worker> workers, Worker firstExited, List<Worker> failedByThemselves, string errorFolder)
+    {
+        var errors = workers.ToDictionary(w => w.Rank, w => WorkerErrorFile.Read(ErrorFilePath(errorFolder, w.Rank)));
+        // Follow who blames whom (rank 0 waited for 2, which waited for 1): a chain that ends at a rank that wrote no
+        // error is a rank that stalled or died without a word, the cause; the earliest report decides between chains.
+        var silent = errors.Values
+            .OfType<WorkerError>()
+            .Where(e => e.FaultyRank is { } f && f != e.Rank && errors.ContainsKey(f))
+            .OrderBy(e => e.Timestamp)
+            .Select(e => (Rank: Blamed(errors, e), Report: e))
+            .FirstOrDefault(b => errors[b.Rank] is null);
+        Worker cause;
+        WorkerError? error;
+        if (silent.Report is { } report)
+        {
+            cause = workers.First(w => w.Rank == silent.Rank);
+            error = report;
+        }
+        else
+        {
+            var first = failedByThemselves
+                .Select(w => (Worker: w, Error: errors[w.Rank], At: errors[w.Rank]?.Timestamp ?? w.ExitedAtUtc))
+                .Concat(errors.Values.OfType<WorkerError>().Where(e => failedByThemselves.All(w => w.Rank != e.Rank))
+                    .Select(e => (Worker: workers.First(w => w.Rank == e.Rank), Error: (WorkerError?)e, At: e.Timestamp)))
+                .OrderBy(c => c.At)
+                .FirstOrDefault();
+            cause = first.Worker ?? firstExited;
+            error = first.Worker is null ? errors[firstExited.Rank] : first.Error;
+        }
+
+        var ownFailure = failedByThemselves.Contains(cause);
+        var exitCode = ownFailure ? cause.Process.ExitCode : firstExited.Process.ExitCode;
+        var tail = cause.ErrorTail() is { Count: > 0 } own ? own : firstExited.ErrorTail();
+        string? note = null;
+        if (cause != firstExited || !ownFailure)
+        {
+            note = error is not null && error.Rank != cause.Rank
+                ? $"it wrote no error while rank {error.Rank} waited for it ({ShortType(error.ExceptionType)}: {error.Message})"
+                : error is not null
+                ? $"it recorded the first error ({ShortType(error.ExceptionType)}: {error.Message})"
+                : "it failed first";
+            note += $"; rank {firstExited.Rank} exited first, with exit code {firstExited.Process.ExitCode}";
+        }
+
+        return new Failure(cause.Rank, exitCode, tail) { Error = error, Cause = note };
+    }
+
+    private static int Blamed(Dictionary<int, WorkerError?> errors, WorkerError report)
+    {
+        var seen = new HashSet<int> { report.Rank };
+        var rank = report.FaultyRank!.Value;
+        while (errors[rank] is { FaultyRank: { } next } && errors.ContainsKey(next) && seen.Add(rank))
+        {
+            rank = next;
+        }
+
+        return rank;
+    }
+
+    private static string ShortType(string typeName) => typeName[(typeName.LastIndexOf('.') + 1)..];
+
+    private Worker Start(int rank, int generation, int port, string errorFile)
     {
         var start = new ProcessStartInfo(_options.FileName)
         {
@@ -189,6 +300,7 @@ public sealed partial class LocalLauncher
         start.Environment[ClusterVariables.UseAgentStore] = "True";
         start.Environment[ClusterVariables.Generation] = generation.ToString(CultureInfo.InvariantCulture);
         start.Environment[ClusterVariables.TorchElasticRestartCount] = generation.ToString(CultureInfo.InvariantCulture);
+        start.Environment[WorkerErrorFile.EnvironmentVariable] = errorFile;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var worker = new Worker(rank, process, _options.ErrorTailLines);
@@ -304,5 +416,10 @@ public sealed partial class LocalLauncher
         }
     }
 
-    private sealed record Failure(int Rank, int ExitCode, IReadOnlyList<string> ErrorTail);
+    private sealed record Failure(int Rank, int ExitCode, IReadOnlyList<string> ErrorTail)
+    {
+        public WorkerError? Error { get; init; }
+
+        public string? Cause { get; init; }
+    }
 }

@@ -24,6 +24,9 @@ internal sealed class Worker
 
     public long ExitedAt { get; private set; } = long.MaxValue;
 
+    /// <summary>When the launcher saw the exit, by the wall clock error files are stamped with.</summary>
+    public DateTimeOffset ExitedAtUtc { get; private set; } = DateTimeOffset.MaxValue;
+
     public Task Exited => _exited.Task;
 
     public Task OutputDone => Task.WhenAll(_outputDone.Task, _errorDone.Task);
@@ -31,6 +34,7 @@ internal sealed class Worker
     public void MarkExited()
     {
         ExitedAt = Stopwatch.GetTimestamp();
+        ExitedAtUtc = DateTimeOffset.UtcNow;
         _exited.TrySetResult();
     }
 

@@ -105,7 +105,11 @@ internal sealed class CsvFileReader
             else if (!_batch.AppendText(i, field))
             {
                 malformed = true;
-                Fail($"cannot parse {TextSource.Quote(field)} as {_batch.TypeName(i)}{_plan.InferenceNote}", _plan.DataNames[i]);
+                Fail(
+                    _batch.InvalidUtf8Offset >= 0
+                        ? _batch.InvalidUtf8Message("the field")
+                        : $"cannot parse {TextSource.Quote(field)} as {_batch.TypeName(i)}{_plan.InferenceNote}",
+                    _plan.DataNames[i]);
             }
         }
 

@@ -12,7 +12,7 @@ internal static class CsvFrameReader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(session);
         options.EnsureValid();
-        var settings = new CsvSettings(options) { DegreeOfParallelism = session.DegreeOfParallelism };
+        var settings = new CsvSettings(options) { DegreeOfParallelism = session.DegreeOfParallelism, MaxColumns = options.MaxColumns ?? session.MaxColumns };
         var files = SourceFiles.Expand(path, settings.Resolver ?? session.Resolver, extension: null, cancellationToken);
         var inferred = settings.Schema is null;
         var schema = settings.Schema ?? CsvSchemaInference.Infer(files, settings, cancellationToken);

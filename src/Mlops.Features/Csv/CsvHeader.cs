@@ -14,7 +14,16 @@ internal static class CsvHeader
         var names = new string[tokenizer.FieldCount];
         for (var i = 0; i < names.Length; i++)
         {
-            var text = Encoding.UTF8.GetString(tokenizer.Field(i));
+            var field = tokenizer.Field(i);
+            if (!System.Text.Unicode.Utf8.IsValid(field))
+            {
+                throw new DataFormatException(
+                    $"the header's field {i + 1} is not valid UTF-8; the file must be UTF-8 (re-encode it, e.g. with iconv)",
+                    tokenizer.Source,
+                    tokenizer.Line);
+            }
+
+            var text = Encoding.UTF8.GetString(field);
             names[i] = text.Length == 0 ? $"_c{i}" : text;
         }
 

@@ -30,7 +30,8 @@ internal sealed class CsvTokenizer
     private readonly bool _trimTrailing;
     private readonly SearchValues<byte> _fieldStops;
     private readonly SearchValues<byte> _lineStops;
-    private FieldSlice[] _fields = new FieldSlice[16];
+    private readonly int _maxColumns;
+    private FieldSlice[] _fields;
     private byte[] _scratch = new byte[256];
     private int _scratchLength;
     private long _nextLine = 1;
@@ -49,6 +50,8 @@ internal sealed class CsvTokenizer
         _trimTrailing = settings.TrimTrailing;
         _fieldStops = SearchValues.Create([_delimiter, (byte)'\r', (byte)'\n']);
         _lineStops = SearchValues.Create([(byte)'\r', (byte)'\n']);
+        _maxColumns = settings.MaxColumns;
+        _fields = new FieldSlice[Math.Min(16, _maxColumns)];
     }
 
     private enum Step
@@ -371,11 +374,22 @@ internal sealed class CsvTokenizer
     {
         if (FieldCount == _fields.Length)
         {
-            Array.Resize(ref _fields, _fields.Length * 2);
+            if (FieldCount >= _maxColumns)
+            {
+                ThrowOverColumnLimit();
+            }
+
+            Array.Resize(ref _fields, Math.Min(_fields.Length * 2, _maxColumns));
         }
 
         _fields[FieldCount++] = new FieldSlice(start, length, flags);
     }
+
+    // A limit, not a malformed record: it fails the read in every mode, before the fields cost memory.
+    private void ThrowOverColumnLimit() => throw new DataFormatException(
+        $"the record has more than {_maxColumns:N0} fields, the column limit (MaxColumns); raise CsvReadOptions.MaxColumns or Mlops:Features:MaxColumns if the data is really this wide",
+        Source,
+        _nextLine);
 
     private void AppendScratch(ReadOnlySpan<byte> bytes)
     {

@@ -35,6 +35,7 @@ public class FrameSession
     {
         var validated = MlopsOptions.Validate(options ?? new FeaturesOptions(), new FeaturesOptionsValidator());
         DegreeOfParallelism = validated.DegreeOfParallelism;
+        MaxColumns = validated.MaxColumns;
         Resolver = resolver ?? StorageResolver.Default;
     }
 
@@ -55,6 +56,9 @@ public class FrameSession
 
     /// <summary>How many partitions actions on this session's frames process at once.</summary>
     public int DegreeOfParallelism { get; }
+
+    /// <summary>The most columns this session's CSV and JSON readers accept in a record, unless a read sets its own.</summary>
+    public int MaxColumns { get; }
 
     /// <inheritdoc cref="Frame.ReadParquet"/>
     public virtual Frame ReadParquet(string path, ParquetReadOptions? options = null) =>

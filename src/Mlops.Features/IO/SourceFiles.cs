@@ -7,12 +7,16 @@ namespace Mlops.Features.IO;
 /// Expands what a reader is given — one file, a folder of part files, or a glob — into the files to read,
 /// on any <see cref="BlobStore"/>. Hidden and bookkeeping files (names starting with '_' or '.', such as
 /// <c>_SUCCESS</c> or a writer's <c>_temporary</c> folder) are skipped, as Spark and Hadoop do.
+/// A location holding <c>*</c>, <c>?</c> or <c>[</c> that names an existing file is that file, so
+/// <c>data[1].csv</c> reads <c>data[1].csv</c>; otherwise it is a glob. As in Hadoop's glob syntax, a
+/// backslash escapes the glob character after it (<c>run\[7\]/part-*.csv</c> matches in the folder
+/// <c>run[7]</c>); a backslash before any other character is kept as it is.
 /// Shared with Mlops.Training's Parquet dataset (InternalsVisibleTo).
 /// </summary>
 internal static class SourceFiles
 {
     /// <summary>Lists the files a location names, ordered by path.</summary>
-    /// <param name="location">A file path or URL, a folder, or a glob whose last segments may contain <c>*</c>, <c>?</c> or <c>**</c>.</param>
+    /// <param name="location">A file path or URL, a folder, or a glob whose last segments may contain <c>*</c>, <c>?</c>, <c>[...]</c> or <c>**</c>; a backslash escapes a glob character.</param>
     /// <param name="resolver">Resolves the location to a store; <see cref="StorageResolver.Default"/> if null.</param>
     /// <param name="extension">If given (e.g. ".parquet"), a folder listing keeps only files with this extension.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
@@ -21,12 +25,19 @@ internal static class SourceFiles
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         resolver ??= StorageResolver.Default;
-        var wildcard = location.IndexOfAny(['*', '?', '[']);
+        var wildcard = FirstWildcard(location);
         if (wildcard >= 0)
         {
+            // An existing file whose name holds glob characters is read as itself.
+            var literal = resolver.Resolve(location);
+            if (literal.Path.Length > 0 && literal.Store.Exists(literal.Path, cancellationToken))
+            {
+                return [literal];
+            }
+
             // Resolve the part before the first wildcard's segment, then match the rest against listings.
             var cut = location.LastIndexOf('/', wildcard);
-            var basePart = cut < 0 ? "." : location[..(cut + 1)];
+            var basePart = cut < 0 ? "." : Unescape(location[..(cut + 1)]);
             var baseLocation = resolver.Resolve(basePart);
             var pattern = location[(cut + 1)..];
             var regex = GlobToRegex(pattern);
@@ -37,13 +48,13 @@ internal static class SourceFiles
                 .ToList();
             if (matches.Count == 0)
             {
-                throw new BlobNotFoundException(location + " (the pattern matched no file)");
+                throw new BlobNotFoundException(location + " (the pattern matched no file; escape a glob character that is part of a name with a backslash, e.g. data\\[1\\].csv)");
             }
 
             return matches;
         }
 
-        var resolved = resolver.Resolve(location);
+        var resolved = resolver.Resolve(Unescape(location));
         if (resolved.Store.Exists(resolved.Path, cancellationToken))
         {
             return [resolved];
@@ -67,6 +78,49 @@ internal static class SourceFiles
     public static bool IsHidden(string relativePath) =>
         relativePath.Split('/').Any(s => s.StartsWith('_') || s.StartsWith('.'));
 
+    private static bool IsGlobCharacter(char c) => c is '*' or '?' or '[' or ']' or '\\';
+
+    /// <summary>The index of the first glob character not escaped by a backslash, or -1.</summary>
+    private static int FirstWildcard(string location)
+    {
+        for (var i = 0; i < location.Length; i++)
+        {
+            var c = location[i];
+            if (c == '\\' && i + 1 < location.Length && IsGlobCharacter(location[i + 1]))
+            {
+                i++;
+            }
+            else if (c is '*' or '?' or '[')
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Removes the backslashes that escape glob characters.</summary>
+    private static string Unescape(string location)
+    {
+        if (!location.Contains('\\', StringComparison.Ordinal))
+        {
+            return location;
+        }
+
+        var sb = new System.Text.StringBuilder(location.Length);
+        for (var i = 0; i < location.Length; i++)
+        {
+            if (location[i] == '\\' && i + 1 < location.Length && IsGlobCharacter(location[i + 1]))
+            {
+                i++;
+            }
+
+            sb.Append(location[i]);
+        }
+
+        return sb.ToString();
+    }
+
     private static Regex GlobToRegex(string glob)
     {
         var sb = new System.Text.StringBuilder("^");
@@ -75,6 +129,9 @@ internal static class SourceFiles
             var ch = glob[i];
             switch (ch)
             {
+                case '\\' when i + 1 < glob.Length && IsGlobCharacter(glob[i + 1]):
+                    sb.Append(Regex.Escape(glob[++i].ToString()));
+                    break;
                 case '*' when i + 1 < glob.Length && glob[i + 1] == '*':
                     sb.Append(".*");
                     i++;

@@ -12,7 +12,7 @@ internal static class JsonFileReader
     {
         using var stream = TextSource.Open(file, cancellationToken);
         var lines = new JsonLineReader(stream, file.ToString(), settings.MaxRecordBytes);
-        var parser = new JsonLineParser(plan);
+        var parser = new JsonLineParser(plan, settings.MaxColumns);
         var batch = new TextBatchBuilder(plan, settings.Parser, settings.Mode, settings.BatchSize);
         while (true)
         {
@@ -33,7 +33,7 @@ internal static class JsonFileReader
         {
             var line = lines.Current;
             var ok = parser.Parse(line, batch);
-            if (!ok && mode == ReadMode.FailFast)
+            if (!ok && (mode == ReadMode.FailFast || parser.OverColumnLimit))
             {
                 throw new DataFormatException(parser.Error!, lines.Source, lines.Line, parser.ErrorColumn);
             }

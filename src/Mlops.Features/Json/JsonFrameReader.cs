@@ -12,7 +12,7 @@ internal static class JsonFrameReader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(session);
         options.EnsureValid();
-        var settings = new JsonSettings(options) { DegreeOfParallelism = session.DegreeOfParallelism };
+        var settings = new JsonSettings(options) { DegreeOfParallelism = session.DegreeOfParallelism, MaxColumns = options.MaxColumns ?? session.MaxColumns };
         var files = SourceFiles.Expand(path, settings.Resolver ?? session.Resolver, extension: null, cancellationToken);
         var note = settings.Schema is null ? TextFileSampler.InferenceNote(settings.SamplingRows) : null;
         var schema = settings.Schema ?? JsonSchemaInference.Infer(files, settings, cancellationToken);

@@ -28,9 +28,12 @@ internal sealed class JsonLineParser
     private double[] _vectors = new double[256];
     private int _vectorLength;
 
-    public JsonLineParser(TextSchemaPlan plan)
+    private readonly int _maxColumns;
+
+    public JsonLineParser(TextSchemaPlan plan, int maxColumns)
     {
         _plan = plan;
+        _maxColumns = maxColumns;
         _names = plan.DataNames.Select(Encoding.UTF8.GetBytes).ToArray();
         _columns = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < plan.DataNames.Length; i++)
@@ -60,6 +63,9 @@ internal sealed class JsonLineParser
     /// <summary>Why the last line was malformed, or null.</summary>
     public string? Error { get; private set; }
 
+    /// <summary>Whether the last line failed for having more keys than the column limit, which fails the read in every mode.</summary>
+    public bool OverColumnLimit { get; private set; }
+
     /// <summary>The column the error is about, or null when it is about the whole line.</summary>
     public string? ErrorColumn { get; private set; }
 
@@ -68,6 +74,7 @@ internal sealed class JsonLineParser
     {
         Error = null;
         ErrorColumn = null;
+        OverColumnLimit = false;
         if (!Stage(line))
         {
             for (var c = 0; c < _slots.Length; c++)
@@ -101,7 +108,9 @@ internal sealed class JsonLineParser
             };
             if (!ok && Error is null)
             {
-                Error = $"cannot read {Describe(line, slot)} as {batch.TypeName(c)}{_plan.InferenceNote}";
+                Error = batch.InvalidUtf8Offset >= 0
+                    ? batch.InvalidUtf8Message(slot.Kind == SlotKind.Json ? "the value" : "the string")
+                    : $"cannot read {Describe(line, slot)} as {batch.TypeName(c)}{_plan.InferenceNote}";
                 ErrorColumn = _plan.DataNames[c];
             }
         }
@@ -144,6 +153,13 @@ internal sealed class JsonLineParser
                     break;
                 }
 
+                if (position == _maxColumns)
+                {
+                    Error = JsonText.TooManyKeys(_maxColumns);
+                    OverColumnLimit = true;
+                    return false;
+                }
+
                 var column = Lookup(ref reader, position);
                 reader.Read();
                 if (column < 0)
@@ -180,7 +196,7 @@ internal sealed class JsonLineParser
                 return new Slot(SlotKind.String, start + 1, reader.ValueSpan.Length);
             case JsonTokenType.String:
                 EnsureScratch(reader.ValueSpan.Length);
-                var written = reader.CopyString(_scratch.AsSpan(_scratchLength));
+                var written = JsonText.CopyString(ref reader, _scratch.AsSpan(_scratchLength));
                 _scratchLength += written;
                 return new Slot(SlotKind.ScratchString, _scratchLength - written, written);
             case JsonTokenType.Number:
@@ -229,7 +245,7 @@ internal sealed class JsonLineParser
 
     private int Lookup(ref Utf8JsonReader reader, int position)
     {
-        if (position < _predicted.Length && _predicted[position] is var guess and >= 0 && reader.ValueTextEquals(_names[guess]))
+        if (position < _predicted.Length && _predicted[position] is var guess and >= 0 && JsonText.ValueTextEquals(ref reader, _names[guess]))
         {
             return guess;
         }
@@ -253,13 +269,13 @@ internal sealed class JsonLineParser
         if (!reader.ValueIsEscaped && reader.ValueSpan.Length <= MaxStackName)
         {
             Span<char> chars = stackalloc char[MaxStackName];
-            if (Utf8.ToUtf16(reader.ValueSpan, chars, out _, out var written) == System.Buffers.OperationStatus.Done)
+            if (Utf8.ToUtf16(reader.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
             {
                 return _lookup.TryGetValue(chars[..written], out var found) ? found : -1;
             }
         }
 
-        return _columns.TryGetValue(reader.GetString()!, out var column) ? column : -1;
+        return _columns.TryGetValue(JsonText.GetString(ref reader), out var column) ? column : -1;
     }
 
     private void EnsureScratch(int extra)

@@ -28,6 +28,13 @@ internal static class JsonSchemaInference
             }
         }
 
+        if (types.Count > settings.MaxColumns)
+        {
+            throw new DataFormatException(
+                $"the files together have {types.Count:N0} distinct keys, more than the column limit of {settings.MaxColumns:N0} columns (MaxColumns); raise JsonReadOptions.MaxColumns or Mlops:Features:MaxColumns if the data is really this wide",
+                files[0].ToString());
+        }
+
         if (lines == 0)
         {
             throw new DataFormatException(CsvSchemaInference.EmptyInput, files[0].ToString(), 1);
@@ -66,12 +73,20 @@ internal static class JsonSchemaInference
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var error = SampleLine(lines.Current, types, lookup, name, fields);
+            var error = SampleLine(lines.Current, types, lookup, name, fields, settings.MaxColumns);
+            if (types.Count > settings.MaxColumns)
+            {
+                throw new DataFormatException(
+                    $"the lines so far have {types.Count:N0} distinct keys, more than the column limit of {settings.MaxColumns:N0} columns (MaxColumns); raise JsonReadOptions.MaxColumns or Mlops:Features:MaxColumns if the data is really this wide",
+                    lines.Source,
+                    lines.Line);
+            }
+
             if (error is not null)
             {
-                if (settings.Mode == ReadMode.FailFast)
+                if (error.Limit || settings.Mode == ReadMode.FailFast)
                 {
-                    throw new DataFormatException(error, lines.Source, lines.Line);
+                    throw new DataFormatException(error.Message, lines.Source, lines.Line);
                 }
 
                 malformed = true;
@@ -82,12 +97,13 @@ internal static class JsonSchemaInference
     }
 
     /// <summary>Merges one line's field types into <paramref name="types"/>; returns why the line is malformed, or null.</summary>
-    private static string? SampleLine(
+    private static LineError? SampleLine(
         ReadOnlySpan<byte> line,
         Dictionary<string, InferredType> types,
         Dictionary<string, InferredType>.AlternateLookup<ReadOnlySpan<char>> lookup,
         Span<char> nameBuffer,
-        List<(string Name, InferredType Type)> fields)
+        List<(string Name, InferredType Type)> fields,
+        int maxColumns)
     {
         fields.Clear();
         var reader = new Utf8JsonReader(line);
@@ -96,12 +112,17 @@ internal static class JsonSchemaInference
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                return $"a JSON line must be an object, but this line holds {JsonText.Describe(reader.TokenType)}";
+                return new($"a JSON line must be an object, but this line holds {JsonText.Describe(reader.TokenType)}");
             }
 
             // Types are merged only once the whole line is known to be valid.
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
+                if (fields.Count == maxColumns)
+                {
+                    return new(JsonText.TooManyKeys(maxColumns), Limit: true);
+                }
+
                 var name = PropertyName(ref reader, lookup, nameBuffer);
                 reader.Read();
                 fields.Add((name, Classify(ref reader)));
@@ -109,12 +130,12 @@ internal static class JsonSchemaInference
 
             if (reader.TokenType != JsonTokenType.EndObject)
             {
-                return "invalid JSON: the object is not closed";
+                return new("invalid JSON: the object is not closed");
             }
 
             if (reader.Read())
             {
-                return "invalid JSON: more than one value on the line";
+                return new("invalid JSON: more than one value on the line");
             }
 
             foreach (var (name, type) in fields)
@@ -126,7 +147,7 @@ internal static class JsonSchemaInference
         }
         catch (JsonException e)
         {
-            return JsonText.InvalidJson(e);
+            return new(JsonText.InvalidJson(e));
         }
     }
 
@@ -134,13 +155,13 @@ internal static class JsonSchemaInference
     private static string PropertyName(ref Utf8JsonReader reader, Dictionary<string, InferredType>.AlternateLookup<ReadOnlySpan<char>> lookup, Span<char> buffer)
     {
         if (!reader.ValueIsEscaped && reader.ValueSpan.Length <= buffer.Length
-            && System.Text.Unicode.Utf8.ToUtf16(reader.ValueSpan, buffer, out _, out var written) == System.Buffers.OperationStatus.Done
+            && System.Text.Unicode.Utf8.ToUtf16(reader.ValueSpan, buffer, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done
             && lookup.TryGetValue(buffer[..written], out var existing, out _))
         {
             return existing;
         }
 
-        return reader.GetString()!;
+        return JsonText.GetString(ref reader);
     }
 
     private static InferredType Classify(ref Utf8JsonReader reader)
@@ -170,6 +191,8 @@ internal static class JsonSchemaInference
                 return InferredType.RawJson;
         }
     }
+
+    private sealed record LineError(string Message, bool Limit = false);
 
     private sealed record FileSample(Dictionary<string, InferredType> Types, int Lines, bool Malformed);
 }

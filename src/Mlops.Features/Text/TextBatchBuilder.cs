@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Unicode;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using Mlops.Arrow;
@@ -11,8 +13,17 @@ namespace Mlops.Features.Text;
 /// row (Permissive: its raw text goes to the corrupt-record column) or drop it (the row is removed when
 /// the batch is built, which costs a gather only for batches that have dropped rows).
 /// </summary>
+/// <remarks>
+/// Builders start small and grow with the rows appended; the next batch starts at the size the last one
+/// reached, and the first is sized so that all columns together start with at most
+/// <see cref="InitialValueBudget"/> values. Memory therefore follows the data: a one-row file with
+/// 100,000 columns costs its row, not 100,000 pre-sized columns.
+/// </remarks>
 internal sealed class TextBatchBuilder
 {
+    /// <summary>How many values, across all columns, the first batch's builders are sized for.</summary>
+    internal const int InitialValueBudget = 1 << 18;
+
     private readonly TextSchemaPlan _plan;
     private readonly TextValueParser _parser;
     private readonly ReadMode _mode;
@@ -34,12 +45,18 @@ internal sealed class TextBatchBuilder
         _builders = new ColumnBuilder[plan.Schema.FieldsList.Count];
         _dataBuilders = new ColumnBuilder[plan.DataColumnCount];
         _kinds = plan.Kinds;
-        _capacity = Math.Min(batchSize, 4096);
+        _capacity = Math.Clamp(InitialValueBudget / Math.Max(1, _builders.Length), 1, Math.Min(batchSize, 4096));
         NewBuilders();
     }
 
     /// <summary>Rows appended since the last <see cref="Build"/>, dropped ones included.</summary>
     public int RowCount { get; private set; }
+
+    /// <summary>
+    /// Where the text the last refused string value held its first invalid UTF-8 byte, or -1 when the last
+    /// append was not refused for that. Arrow strings are UTF-8, so such text is refused rather than stored.
+    /// </summary>
+    public int InvalidUtf8Offset { get; private set; } = -1;
 
     /// <summary>Whether the batch holds <c>BatchSize</c> rows.</summary>
     public bool IsFull => RowCount >= _batchSize;
@@ -57,8 +74,7 @@ internal sealed class TextBatchBuilder
         switch (_kinds[column])
         {
             case TextColumnKind.String:
-                ((StringColumnBuilder)builder).Append(text);
-                return true;
+                return AppendUtf8(column, text);
             case TextColumnKind.Int64:
                 if (TextValueParser.TryParseLong(text, out var int64))
                 {
@@ -212,13 +228,16 @@ internal sealed class TextBatchBuilder
     {
         if (_kinds[column] == TextColumnKind.String)
         {
-            ((StringColumnBuilder)_dataBuilders[column]).Append(json);
-            return true;
+            return AppendUtf8(column, json);
         }
 
         AppendNull(column);
         return false;
     }
+
+    /// <summary>Wording for a value refused because of <see cref="InvalidUtf8Offset"/>.</summary>
+    public string InvalidUtf8Message(string what) =>
+        $"invalid UTF-8 at byte {InvalidUtf8Offset} of {what}; the file must be UTF-8 (re-encode it, e.g. with iconv)";
 
     /// <summary>Appends a vector; only <c>list&lt;double&gt;</c> columns take it.</summary>
     public bool AppendVector(int column, ReadOnlySpan<double> vector)
@@ -243,7 +262,8 @@ internal sealed class TextBatchBuilder
             var corrupt = (StringColumnBuilder)_builders[_plan.CorruptIndex];
             if (malformed && _mode == ReadMode.Permissive)
             {
-                corrupt.Append(rawRecord);
+                // The record may be malformed because it is not UTF-8; the column stays valid, with U+FFFD for bad bytes.
+                corrupt.Append(Utf8.IsValid(rawRecord) ? rawRecord : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(rawRecord)));
             }
             else
             {
@@ -274,14 +294,15 @@ internal sealed class TextBatchBuilder
         }
 
         var batch = new RecordBatch(_plan.Schema, arrays, RowCount);
+
+        // The next batch of this file likely holds as many rows as this one did: start there rather than regrow.
+        _capacity = RowCount;
         if (_dropped is { Count: > 0 } dropped)
         {
             batch = WithoutRows(batch, dropped);
             dropped.Clear();
         }
 
-        // A file that filled a batch will likely fill the next: start it at full size rather than regrow.
-        _capacity = _batchSize;
         RowCount = 0;
         NewBuilders();
         return batch.Length == 0 ? null : batch;
@@ -296,6 +317,36 @@ internal sealed class TextBatchBuilder
             TextColumnKind.Timestamp => " (expected " + (_parser.Temporal.TimestampFormat ?? "ISO 8601") + ")",
             _ => string.Empty,
         });
+
+    private bool AppendUtf8(int column, ReadOnlySpan<byte> text)
+    {
+        var builder = (StringColumnBuilder)_dataBuilders[column];
+        if (Utf8.IsValid(text))
+        {
+            InvalidUtf8Offset = -1;
+            builder.Append(text);
+            return true;
+        }
+
+        InvalidUtf8Offset = FirstInvalidUtf8(text);
+        builder.AppendNull();
+        return false;
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        Span<char> chars = stackalloc char[256];
+        var offset = 0;
+        while (true)
+        {
+            var status = Utf8.ToUtf16(text[offset..], chars, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != System.Buffers.OperationStatus.DestinationTooSmall)
+            {
+                return offset;
+            }
+        }
+    }
 
     private static RecordBatch WithoutRows(RecordBatch batch, List<int> dropped)
     {

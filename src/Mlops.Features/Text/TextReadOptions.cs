@@ -58,6 +58,15 @@ public abstract class TextReadOptions
     /// </summary>
     public int MaxRecordBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// The most columns a record may have (CSV fields, or JSON keys on a line and distinct keys in the
+    /// sampled lines), as Spark's <c>maxColumns</c>; null (the default) takes the reading session's
+    /// <see cref="FeaturesOptions.MaxColumns"/> (10,000 unless configured). Reading stops with a
+    /// <see cref="DataFormatException"/> naming the file and line beyond it, in every mode, so that a small
+    /// but very wide file cannot exhaust memory.
+    /// </summary>
+    public int? MaxColumns { get; set; }
+
     /// <summary>Resolves the path to a store; the reading <see cref="FrameSession"/>'s resolver if null.</summary>
     public StorageResolver? Resolver { get; set; }
 
@@ -78,6 +87,11 @@ public abstract class TextReadOptions
         if (MaxRecordBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxRecordBytes), MaxRecordBytes, "MaxRecordBytes must be at least 1024.");
+        }
+
+        if (MaxColumns < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxColumns), MaxColumns, "MaxColumns must be at least 1 (leave it null for the session's limit).");
         }
 
         if (!Enum.IsDefined(Mode))

@@ -34,6 +34,9 @@ internal abstract class TextSettings
 
     public StorageResolver? Resolver { get; }
 
+    /// <summary>The most columns a record may have: the options' <see cref="TextReadOptions.MaxColumns"/>, else the session's.</summary>
+    public int MaxColumns { get; init; } = FeaturesOptions.DefaultMaxColumns;
+
     /// <summary>How many files schema inference samples at once: the reading session's degree of parallelism.</summary>
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }

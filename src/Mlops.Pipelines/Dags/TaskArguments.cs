@@ -22,9 +22,9 @@ public sealed class TaskArguments
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Doubles the retry delay at each retry, as Airflow does: retry k (1-based) waits between
-    /// <c>RetryDelay * 2^(k-1)</c> and twice that (a deterministic jitter per task, run and try), capped at
-    /// <see cref="MaxRetryDelay"/>.
+    /// Doubles the retry delay at each retry, as Airflow does: after failed try k (1-based) the wait is a whole
+    /// number of seconds from <c>m = max(1, ceil(RetryDelay * 2^(k-1)))</c> to <c>2m - 1</c> (a deterministic
+    /// jitter per task, run and try), capped at 24 hours and at <see cref="MaxRetryDelay"/>; see <see cref="RetryBackoff.Delay"/>.
     /// </summary>
     public bool RetryExponentialBackoff { get; set; }
 

@@ -95,6 +95,28 @@ public sealed class XcomException : PipelineException
     }
 }
 
+/// <summary>
+/// <see cref="TaskContext.Pull{T}(string, string)"/> found no value: the task pushed nothing under the key in this
+/// run (it has not succeeded, was skipped, or returned null). Use <see cref="TaskContext.TryPull{T}(string, out T, string)"/>
+/// for a value that may be absent, as Airflow's <c>xcom_pull</c> returns None.
+/// </summary>
+public sealed class XcomNotFoundException : PipelineException
+{
+    /// <summary>Creates the exception.</summary>
+    public XcomNotFoundException(string message, string dagId, string runId, string taskId, string fromTaskId, string key)
+        : base(message, dagId, runId, taskId)
+    {
+        FromTaskId = fromTaskId;
+        Key = key;
+    }
+
+    /// <summary>The task the value was pulled from.</summary>
+    public string FromTaskId { get; }
+
+    /// <summary>The key that holds no value.</summary>
+    public string Key { get; }
+}
+
 /// <summary>A task attempt ran longer than its execution timeout; the attempt failed and is retried per its policy.</summary>
 public sealed class TaskTimeoutException : PipelineException
 {

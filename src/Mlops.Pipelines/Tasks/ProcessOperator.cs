@@ -55,51 +55,41 @@ public sealed class ProcessOperator : TaskOperator
         }
 
         using var process = new Process { StartInfo = start };
-        string? lastLine = null;
-        var outputLock = new object();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (outputLock)
-            {
-                context.Logger.LogInformation("{Line}", e.Data);
-                if (!string.IsNullOrWhiteSpace(e.Data))
-                {
-                    lastLine = e.Data;
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (outputLock)
-                {
-                    context.Logger.LogWarning("{Line}", e.Data);
-                }
-            }
-        };
-
         try
         {
             process.Start();
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new TaskFailException($"Could not start '{Options.FileName}': {e.Message}", e);
+            // A failed start is a failed try like a non-zero exit: the task's retries apply (the program may be deployed late).
+            throw new InvalidOperationException($"Could not start '{Options.FileName}': {e.Message}", e);
         }
 
         context.Logger.LogInformation("Started process {ProcessId}: {FileName} {Arguments}", process.Id, Options.FileName, string.Join(' ', Options.Arguments));
         process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+
+        // Lines are kept up to the XCom limit (a longer one could not be pushed), so a huge line costs no more memory.
+        var outputLock = new object();
+        var maxLineChars = context.MaxXcomBytes;
+        var stdout = new ProcessOutputReader(process.StandardOutput, maxLineChars, line =>
+        {
+            lock (outputLock)
+            {
+                context.Logger.LogInformation("{Line}", line);
+            }
+        });
+        var stderr = new ProcessOutputReader(process.StandardError, maxLineChars, line =>
+        {
+            lock (outputLock)
+            {
+                context.Logger.LogWarning("{Line}", line);
+            }
+        });
+        var reading = Task.WhenAll(stdout.ReadToEndAsync(), stderr.ReadToEndAsync());
         try
         {
             await process.WaitForExitAsync(context.CancellationToken).ConfigureAwait(false);
+            await reading.WaitAsync(context.CancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -107,11 +97,10 @@ public sealed class ProcessOperator : TaskOperator
             throw;
         }
 
-        // WaitForExitAsync returns after the output streams reached their end, so lastLine is complete here.
         var code = process.ExitCode;
         if (Options.SuccessExitCodes.Contains(code))
         {
-            return Options.PushLastLine ? lastLine : null;
+            return Options.PushLastLine ? LastLineToPush(stdout, context) : null;
         }
 
         if (Options.SkipExitCode == code)
@@ -120,6 +109,28 @@ public sealed class ProcessOperator : TaskOperator
         }
 
         throw new InvalidOperationException($"'{Options.FileName}' exited with code {code}; success is {string.Join(" or ", Options.SuccessExitCodes.Order())}.");
+    }
+
+    private static string? LastLineToPush(ProcessOutputReader stdout, TaskContext context)
+    {
+        if (stdout.LastLine is not { } line)
+        {
+            return null;
+        }
+
+        var jsonBytes = stdout.LastLineLength > line.Length ? long.MaxValue : System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(line).Length;
+        if (jsonBytes <= context.MaxXcomBytes)
+        {
+            return line;
+        }
+
+        // The process succeeded; a result too large for XCom does not make it fail (as a task that pushes nothing).
+        context.Logger.LogWarning(
+            "The last line of standard output ({Length:N0} characters) is over the XCom limit of {MaxXcomBytes:N0} bytes of JSON (ExecutorOptions.MaxXcomBytes), so it is not pushed and the task has no return value; "
+            + "write a large result to storage and print its location, or set PushLastLine = false.",
+            stdout.LastLineLength,
+            context.MaxXcomBytes);
+        return null;
     }
 
     private void Kill(Process process, TaskContext context)

@@ -21,7 +21,12 @@ public sealed class ProcessTaskOptions
     /// <summary>An exit code that means "skip this task"; 99 by default, as in Airflow's BashOperator; null to treat it as a failure.</summary>
     public int? SkipExitCode { get; init; } = 99;
 
-    /// <summary>Whether the last non-empty line of standard output becomes the task's return value; true by default, as in Airflow.</summary>
+    /// <summary>
+    /// Whether the last non-empty line of standard output becomes the task's return value; true by default, as
+    /// Airflow's <c>do_xcom_push</c>. A last line over the XCom limit (<c>ExecutorOptions.MaxXcomBytes</c>, as JSON)
+    /// is not pushed: the task still succeeds, without a return value, and its log says why. Output lines longer
+    /// than that limit are logged cut to it, so a process's output costs bounded memory however long its lines.
+    /// </summary>
     public bool PushLastLine { get; init; } = true;
 
     /// <summary>How long to wait, after the process is killed on timeout or cancellation, for it to exit; 10 seconds by default.</summary>

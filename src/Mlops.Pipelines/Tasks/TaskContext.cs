@@ -81,6 +81,9 @@ public sealed class TaskContext
 
     internal List<XcomRecord>? Pushed => _pushed;
 
+    /// <summary>The executor's limit on one XCom value's JSON, for operators that decide what to push.</summary>
+    internal int MaxXcomBytes => _maxXcomBytes;
+
     /// <summary>Reads a run parameter.</summary>
     /// <typeparam name="T">The type to read it as.</typeparam>
     /// <param name="name">The parameter's name.</param>
@@ -90,13 +93,19 @@ public sealed class TaskContext
         ? value.Deserialize<T>()
         : throw new KeyNotFoundException($"DAG '{DagId}', run '{RunId}': no param '{name}'; params are {string.Join(", ", Params.Keys)}.");
 
-    /// <summary>Reads a value another task of this run pushed (its return value by default); default when it pushed none.</summary>
+    /// <summary>Reads a value another task of this run pushed (its return value by default).</summary>
     /// <typeparam name="T">The type to read it as (from JSON).</typeparam>
     /// <param name="taskId">The task that pushed it.</param>
     /// <param name="key">The key; <see cref="XcomKeys.ReturnValue"/> by default.</param>
-    /// <returns>The value, or default.</returns>
+    /// <returns>The value (null only when the pushed JSON is null).</returns>
+    /// <exception cref="XcomNotFoundException">The task pushed no value under the key in this run; see <see cref="TryPull{T}"/> for optional values.</exception>
     /// <exception cref="XcomException">The DAG has no such task, or the value is not a <typeparamref name="T"/>.</exception>
-    public T? Pull<T>(string taskId, string key = XcomKeys.ReturnValue) => TryPull<T>(taskId, out var value, key) ? value : default;
+    public T? Pull<T>(string taskId, string key = XcomKeys.ReturnValue) => TryPull<T>(taskId, out var value, key)
+        ? value
+        : throw new XcomNotFoundException(
+            $"DAG '{DagId}', run '{RunId}', task '{TaskId}' pulls XCom '{key}' of task '{taskId}', which pushed no such value in this run "
+            + "(it has not succeeded, was skipped, or returned null); use TryPull for a value that may be absent.",
+            DagId, RunId, TaskId, taskId, key);
 
     /// <summary>Reads a value another task of this run pushed, if it did.</summary>
     /// <typeparam name="T">The type to read it as (from JSON).</typeparam>

@@ -30,6 +30,20 @@ internal static class XcomSerializer
         {
             bytes = JsonSerializer.SerializeToUtf8Bytes(value);
         }
+        catch (ArgumentException e)
+        {
+            // The writer refuses NaN and infinities (JSON has neither) with a message that speaks only of infinity.
+            var what = value switch
+            {
+                double d when double.IsNaN(d) => "is NaN",
+                float f when float.IsNaN(f) => "is NaN",
+                double or float => "is infinite",
+                _ => "holds a NaN or infinite number",
+            };
+            throw new XcomException(
+                $"DAG '{dagId}', run '{runId}', task '{taskId}': XCom '{key}' {what}, which JSON cannot represent; return or push null, or the value as a string (e.g. \"NaN\"), instead.",
+                dagId, runId, taskId, e);
+        }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
         {
             throw new XcomException(

@@ -121,6 +121,9 @@ public sealed partial class MultiWorkerMirroredStrategy : IReplicaContext, IDisp
         options ??= new MultiWorkerMirroredStrategyOptions();
         MlopsOptions.Validate(options, new MultiWorkerMirroredStrategyOptionsValidator());
 
+        // Under mlops-launch, an error that ends this worker goes to its error file, so the launcher can name the root cause.
+        Mlops.Distributed.Launch.WorkerErrorFile.RecordUnhandledExceptions();
+
         var logger = (ILogger?)loggerFactory?.CreateLogger<MultiWorkerMirroredStrategy>() ?? NullLogger.Instance;
         TorchRuntime.EnsureInitialized(new TorchRuntimeOptions
         {

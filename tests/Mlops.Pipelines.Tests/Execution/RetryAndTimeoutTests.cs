@@ -92,8 +92,9 @@ public class RetryAndTimeoutTests
 
         Assert.Equal(TimeSpan.FromMinutes(2), RetryBackoff.Delay(task, "run", 5));
         Assert.Equal(TimeSpan.FromMinutes(2), RetryBackoff.Delay(task, "run", 60));
+        // Whole seconds as Airflow: the first retry waits 10 to 19 s, so 20 runs see several of those 10 values.
         var delays = Enumerable.Range(0, 20).Select(i => RetryBackoff.Delay(task, $"run{i}", 1)).Distinct().Count();
-        Assert.True(delays > 10, "jitter differs between runs");
+        Assert.True(delays > 5, "jitter differs between runs");
     }
 
     [Fact]
