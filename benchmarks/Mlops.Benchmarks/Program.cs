@@ -12,6 +12,7 @@ using Mlops.Benchmarks;
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training [--batches 32,1024] [--steps 1500] [--threads 2]   (Fit vs a plain TorchSharp loop)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training-workers [--workers 2] [--batches 32,1024]   (2-worker throughput, all-reduce share)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training-gpu [--device cuda|cpu] [--configs seed-b1024,...] [--libtorch DIR] | training-cuda-check   (GPU: Fit vs plain TorchSharp; tools/gpu-check.sh)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- serving [--warmup 30] [--duration 20] [--connections 64]   (OIP servers with wrk vs a bare Kestrel MLP)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
 {
@@ -57,6 +58,11 @@ if (args.Length >= 1 && args[0] is "training" or "training-workers" or "training
 if (args.Length >= 1 && args[0] is "training-gpu" or "training-cuda-check")
 {
     return Mlops.Benchmarks.Training.GpuTrainerBenchmark.Run(args);
+}
+
+if (args.Length >= 1 && args[0] == "serving")
+{
+    return await Mlops.Benchmarks.Serving.ServingBenchmark.RunAsync(args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]));
 }
 
 if (args.Length >= 1 && args[0] == "bdn")
