@@ -35,6 +35,7 @@ public sealed class RedisOnlineStore : OnlineStore, IDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private IConnectionMultiplexer? _connection;
     private volatile bool _scriptsLoaded;
+    private volatile IDatabase? _database;
     private volatile byte[]? _scriptHash;
     private volatile bool _disposed;
 
@@ -156,7 +157,17 @@ public sealed class RedisOnlineStore : OnlineStore, IDisposable
         var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         if (keys.Count == 1)
         {
-            var values = await GuardAsync(database.HashGetAsync(viewPrefix + keys[0].Canonical, fields), "read from", featureView, cancellationToken).ConfigureAwait(false);
+            // The single-entity path (online serving) awaits the reply directly: no batch, no extra state machine.
+            RedisValue[] values;
+            try
+            {
+                values = await database.HashGetAsync(viewPrefix + keys[0].Canonical, fields).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or RedisTimeoutException)
+            {
+                throw Translate(e, "read from", featureView);
+            }
+
             results[0] = Record(values, selection, project, featureView, keys[0]);
             return results;
         }
@@ -335,14 +346,14 @@ public sealed class RedisOnlineStore : OnlineStore, IDisposable
         await GuardAsync(Task.WhenAll(replies), "delete from", featureView, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    private ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_connection is { } open && _scriptsLoaded)
-        {
-            return open.GetDatabase();
-        }
+        return _database is { } ready ? ValueTask.FromResult(ready) : ConnectOnceAsync(cancellationToken);
+    }
 
+    private async ValueTask<IDatabase> ConnectOnceAsync(CancellationToken cancellationToken)
+    {
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -354,7 +365,7 @@ public sealed class RedisOnlineStore : OnlineStore, IDisposable
                 _scriptsLoaded = true;
             }
 
-            return _connection.GetDatabase();
+            return _database = _connection.GetDatabase();
         }
         finally
         {
