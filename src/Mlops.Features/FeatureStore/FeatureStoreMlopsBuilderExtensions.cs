@@ -46,7 +46,7 @@ public static class FeatureStoreMlopsBuilderExtensions
         MlopsOptions.Register<FeatureStoreOptions, FeatureStoreOptionsValidator>(builder.Services, configuration, configure)
             .Validate<IServiceProvider>(
                 (_, provider) => provider.GetService<OnlineStore>() is not null,
-                "No OnlineStore is registered for the feature store: add an online store package's registration (e.g. the SQLite or Redis online store) or services.AddSingleton<OnlineStore>(...).");
+                "No OnlineStore is registered for the feature store: add an online store package's registration (.AddSqliteOnlineStore(), or .AddRedisOnlineStore() from Mlops.Features.Redis) or services.AddSingleton<OnlineStore>(...).");
         builder.Services.TryAddSingleton<FeatureRegistry>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<FeatureStoreOptions>>().Value;

@@ -61,6 +61,35 @@ public sealed class FeatureStoreHostingAndPushTests
     }
 
     [Fact]
+    public async Task AddSqliteOnlineStore_gives_the_host_an_embedded_online_store_bound_from_Mlops_FeatureStore_Sqlite()
+    {
+        using var fs = new FeatureStoreFixture();
+        var path = Path.Combine(fs.Folder, "online", "online_store.db");
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mlops:FeatureStore:Registry"] = Path.Combine(fs.Folder, "sqlite-host-registry.db"),
+            ["Mlops:FeatureStore:Sqlite:Path"] = path,
+        });
+        builder.Services.AddMlops(builder.Configuration).AddFeatureStore().AddSqliteOnlineStore();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<FeatureStoreClient>();
+        Assert.IsType<SqliteOnlineStore>(host.Services.GetRequiredService<OnlineStore>());
+        var view = fs.UserStats(fs.WriteSource("s", UserStatsSchema, [[1L, H(0), H(0), 10L, 1.0]]), TimeSpan.Zero);
+        await client.ApplyAsync([User, view]);
+        await client.WriteToOnlineStoreAsync("user_stats", Frame.FromRows(UserStatsSchema, [[7L, H(1), H(1), 70L, 7.0]]));
+        var online = await client.GetOnlineFeaturesAsync(new Dictionary<string, IReadOnlyList<object?>> { ["user_id"] = [7L, 8L] }, ["user_stats:clicks"]);
+        Assert.Equal([70L, null], online["clicks"].Values);
+        Assert.Equal([FeatureStatus.Present, FeatureStatus.NotFound], online["clicks"].Statuses);
+        Assert.True(File.Exists(path));
+        await host.StopAsync();
+
+        var empty = new SqliteOnlineStoreOptionsValidator().Validate(null, new SqliteOnlineStoreOptions { Path = " " });
+        Assert.Contains("Mlops:FeatureStore:Sqlite:Path", empty.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Push_writes_online_and_appends_an_offline_part_the_join_then_reads()
     {
         using var fs = new FeatureStoreFixture();
