@@ -23,7 +23,14 @@ internal static class Cli
         try
         {
             var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
-            var options = ParseOptions(args.Skip(command == "all" ? 0 : 1).ToArray());
+            // --once (serve) is a flag; every other option is --name value.
+            var once = command == "serve" && args.Contains("--once");
+            var options = ParseOptions(args.Skip(command == "all" ? 0 : 1).Where(a => !(once && a == "--once")).ToArray());
+            if (once)
+            {
+                options["once"] = "true";
+            }
+
             switch (command)
             {
                 case "generate":
@@ -67,6 +74,9 @@ internal static class Cli
                     return TrainCommand.Worker(TrainSettings.From(options, string.Empty));
                 case "pipeline":
                     return SeedPipeline.Run(args[1..]);
+                case "serve":
+                    // The console entry point has no synchronization context, so waiting here cannot deadlock.
+                    return ServeCommand.RunAsync(options).GetAwaiter().GetResult();
                 case "help" or "--help" or "-h":
                     PrintUsage();
                     return 0;
@@ -181,5 +191,7 @@ internal static class Cli
                                     [--learning-rate LR] [--validation-fraction F] [--seed S] [--max-restarts K] [--tracking-uri URI]
                                     the seed's MultiWorkerMirroredStrategy training with N local worker processes
           RecommendationEngine pipeline [--dir D] [--clicks N] [--db FILE]   the seed's DAG once: preprocess >> train >> evaluate >> deploy
+          RecommendationEngine serve [--dir D] [--tracking-uri URI] [--port 8080] [--grpc-port 8081] [--poll-interval-s 10] [--once]
+                                    serve models:/recsys@champion over the Open Inference Protocol on 127.0.0.1, following the alias
         """);
 }

@@ -14,8 +14,9 @@ namespace RecommendationEngine;
 /// with its default args (owner, retries 1, retry delay 5 minutes) and a daily schedule from 2023-01-01 without
 /// catch-up, run once on a durable SQLite store. Preprocessing runs the feature job; training runs the seed's
 /// MultiWorkerMirroredStrategy job with two local workers and logs it to tracking; evaluation scores the saved model on
-/// the held-out rows, logs the score to the training run and looks up the best run of the experiment. Serving has not
-/// landed yet: deployment ends as <c>skipped</c> naming the model it would deploy, never as a fake success.
+/// the held-out rows, logs the score to the training run and looks up the best run of the experiment; deployment
+/// registers the model as a new version of <c>recsys</c> and moves the alias <c>champion</c> to it only when it beats
+/// the current champion, which a running <c>serve</c> follows.
 /// </summary>
 public static class SeedPipeline
 {
@@ -48,7 +49,7 @@ public static class SeedPipeline
         // Evaluation and deployment run when upstream succeeded or was skipped (not all_success), so each checks its
         // own inputs and says why it cannot proceed; a failure upstream still marks them upstream_failed.
         var t3 = dag.Task("model_evaluation", ctx => Evaluate(ctx, session, services.GetRequiredService<TrackingClient>(), training), a => a.TriggerRule = TriggerRule.NoneFailed);
-        var t4 = dag.Task("model_deployment", Deploy, a => a.TriggerRule = TriggerRule.NoneFailed);
+        var t4 = dag.Task("model_deployment", ctx => Deploy(ctx, services.GetRequiredService<TrackingClient>()), a => a.TriggerRule = TriggerRule.NoneFailed);
         _ = t1 >> t2 >> t3 >> t4;
         return dag.Build();
     }
@@ -174,14 +175,24 @@ public static class SeedPipeline
         ctx.Push("best_model_uri", $"runs:/{evaluation.BestRunId}/model");
     }
 
-    private static void Deploy(TaskContext ctx)
+    /// <summary>
+    /// Registers the trained model as a new version of <see cref="ServeCommand.RegisteredModel"/> and moves the
+    /// <see cref="ServeCommand.Alias"/> alias to it only when its evaluated accuracy beats the current champion's; a
+    /// running server that serves <c>models:/recsys@champion</c> follows the alias.
+    /// </summary>
+    private static void Deploy(TaskContext ctx, TrackingClient tracking)
     {
-        if (!ctx.TryPull<string>("model_evaluation", out var modelUri, "best_model_uri"))
+        if (!ctx.TryPull<double>("model_evaluation", out var accuracy, "accuracy"))
         {
             ctx.Skip("no evaluated model to deploy: model_evaluation produced none");
         }
 
-        ctx.Skip($"not yet available: model serving (Mlops.Serving) has not landed; it would deploy {modelUri}, the best model of the experiment");
+        var runId = ctx.Pull<string>("model_training", "run_id")!;
+        var decision = ModelDeployment.Deploy(tracking, runId, accuracy);
+        ctx.Logger.LogInformation("{Decision}", decision.Summary);
+        Console.WriteLine($"  model_deployment: {decision.Summary}");
+        ctx.Push("model_version", decision.Version);
+        ctx.Push("champion_version", decision.ChampionVersion);
     }
 
     private static Dictionary<string, string> ParseOptions(string[] args)

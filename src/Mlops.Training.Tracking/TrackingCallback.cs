@@ -126,7 +126,7 @@ public sealed class TrackingCallback : Callback, IDisposable
         if (_options.LogModel)
         {
             Run.Client.Flavors.TryAdd(new TorchSharpModelFlavor());
-            LoggedModel = Run.LogModel(Model, _options.ArtifactPath, registeredModelName: _options.RegisteredModelName);
+            LoggedModel = Run.LogModel(Model, _options.ArtifactPath, _options.Signature, registeredModelName: _options.RegisteredModelName);
         }
 
         Run.End(RunStatus.Finished);

@@ -33,4 +33,10 @@ public sealed class TrackingCallbackOptions
 
     /// <summary>With <see cref="LogModel"/>, also register the logged model under this name (a new version); null: do not register.</summary>
     public string? RegisteredModelName { get; init; }
+
+    /// <summary>
+    /// With <see cref="LogModel"/>, the signature written into the model's manifest (input and output names, types and
+    /// shapes, as servers such as Mlops.Serving publish them); null: none.
+    /// </summary>
+    public Mlops.Tracking.Models.ModelSignature? Signature { get; init; }
 }

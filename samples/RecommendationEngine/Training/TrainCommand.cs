@@ -84,6 +84,11 @@ public static class TrainCommand
                 RunName = "model_training",
                 Tags = new Dictionary<string, string> { ["stage"] = "model_training" },
                 Parameters = new Dictionary<string, object?> { ["features"] = settings.Features, ["train_rows"] = trainRows, ["seed"] = settings.Seed },
+
+                // The model goes into the run with its signature, so the deployment task can register runs:/<run>/model
+                // and a server publishes its input (features, FP32 [-1, width]) and output (prediction, FP32 [-1, 1]).
+                LogModel = true,
+                Signature = ModelSignatures.ForFeatures(train.FeatureWidth),
             })
             : null;
         var callbacks = new List<Callback> { new BackupAndRestore(settings.BackupDirectory) };

@@ -112,7 +112,7 @@ public sealed class SqliteOnlineStoreTests : IDisposable
     [Fact]
     public void Bad_options_are_refused_naming_the_option()
     {
-        Assert.Contains("Path", Assert.Throws<ArgumentException>(() => new SqliteOnlineStore(new SqliteOnlineStoreOptions())).Message, StringComparison.Ordinal);
+        Assert.Contains("Path", Assert.Throws<ArgumentException>(() => new SqliteOnlineStore(new SqliteOnlineStoreOptions { Path = " " })).Message, StringComparison.Ordinal);
         var busy = Assert.Throws<ArgumentException>(() => new SqliteOnlineStore(new SqliteOnlineStoreOptions { Path = DatabasePath, BusyTimeout = TimeSpan.Zero }));
         Assert.Contains("BusyTimeout", busy.Message, StringComparison.Ordinal);
     }
