@@ -65,14 +65,21 @@ public static class ServingBenchmark
             var (app, rest, grpcUri) = await StartServingAsync(trackingUri);
             await using (app)
             {
+                var only = options.GetValueOrDefault("models")?.Split(',');
                 foreach (var (name, model) in new[]
                 {
                     ("Mlops.Serving JSON, torchsharp, batching off", "recsys"),
                     ("Mlops.Serving JSON, torchsharp, batching 64/1 ms", "recsys-batched"),
                     ("Mlops.Serving JSON, onnx, batching off", "recsys-onnx"),
                     ("Mlops.Serving JSON, onnx, batching 64/1 ms", "recsys-onnx-batched"),
-                })
+                }.Where(m => only is null || only.Contains(m.Item2)))
                 {
+                    using (var probe = new HttpClient())
+                    {
+                        var answer = await probe.PostAsync($"{rest}v2/models/{model}/infer", new ByteArrayContent(json) { Headers = { ContentType = new("application/json") } });
+                        Console.WriteLine($"  probe {model}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+                    }
+
                     results.Add((name, Measure($"{rest}v2/models/{model}/infer", json, jsonHeaders, connections, warmup, duration)));
                 }
 

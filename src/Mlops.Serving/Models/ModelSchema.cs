@@ -230,6 +230,22 @@ internal sealed class ModelSchema
         return column;
     }
 
+    // One value per row answers [rows], or the declared shape when the signature says each row is a one-element
+    // tensor ([-1, 1], as the seed's sigmoid output and ONNX exports declare), so the answer matches the metadata.
+    private long[] ScalarRowShape(string name, int rows)
+    {
+        var declared = Outputs?.FirstOrDefault(o => o.Name == name)?.Shape;
+        if (declared is { Count: >= 2 } && declared.Skip(1).All(d => d == 1))
+        {
+            var shape = new long[declared.Count];
+            Array.Fill(shape, 1L);
+            shape[0] = rows;
+            return shape;
+        }
+
+        return [rows];
+    }
+
     private InferenceTensor ToTensor(string name, Array column, int rows)
     {
         if (column.Length != rows)
@@ -246,7 +262,7 @@ internal sealed class ModelSchema
 
         if (TensorDataTypes.TryFromElementType(element, out var type))
         {
-            return new InferenceTensor(name, type, [rows], column);
+            return new InferenceTensor(name, type, ScalarRowShape(name, rows), column);
         }
 
         var inner = element.GetElementType();

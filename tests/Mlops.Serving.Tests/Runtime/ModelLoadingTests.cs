@@ -47,6 +47,29 @@ public sealed class ModelLoadingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_one_value_per_row_output_answers_in_the_shape_its_signature_declares()
+    {
+        using var model = Sequential.Input(ServingTestBed.Width).Dense(1, Activation.Sigmoid).Build(seed: 9).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
+        string runUri;
+        using (var run = _bed.Tracking.StartRun("signed"))
+        {
+            runUri = run.LogModel(model, "model", new ModelSignature([SignatureField.Tensor("features", "float32", -1, ServingTestBed.Width)], [SignatureField.Tensor("prediction", "float32", -1, 1)])).ModelUri;
+        }
+
+        var host = await _bed.StartAsync(o => o.AddModel("signed", runUri));
+        var service = host.Inference();
+        Assert.Equal(new[] { -1L, 1 }, Assert.Single((await service.GetModelMetadataAsync("signed", null)).Outputs).Shape);
+        var rows = ServingTestBed.Rows(3, seed: 6);
+        var prediction = Assert.Single((await service.InferAsync("signed", null, ServingTestBed.Request(rows))).Outputs);
+        Assert.Equal(new[] { 3L, 1 }, prediction.Shape);
+        var expected = model.Predict(rows);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(expected[i][0], prediction.GetData<float>()[i], 1e-5f);
+        }
+    }
+
+    [Fact]
     public async Task Runs_uris_and_local_folders_load_and_a_model_without_a_signature_takes_its_widths_from_the_flavor()
     {
         using var model = Sequential.Input(ServingTestBed.Width).Dense(1, Activation.Sigmoid).Build(seed: 4).Compile(Optimizer.Sgd(), Loss.BinaryCrossEntropy);
