@@ -60,7 +60,7 @@ internal sealed class FeatureServerHost : IAsyncDisposable
 
     public static DateTime H(double hours) => T0.AddHours(hours);
 
-    public static async Task<FeatureServerHost> StartAsync(Action<FeatureServerOptions>? configure = null)
+    public static async Task<FeatureServerHost> StartAsync(Action<FeatureServerOptions>? configure = null, Func<FeatureStoreClient, FeatureStoreClient>? serve = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "fs-server-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -87,7 +87,7 @@ internal sealed class FeatureServerHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         ListenOptions? endpoint = null;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, l => { l.Protocols = HttpProtocols.Http1; endpoint = l; }));
-        builder.Services.AddSingleton(client);
+        builder.Services.AddSingleton(serve?.Invoke(client) ?? client);
         var app = builder.Build();
         app.MapFeatureServer(configure);
         await app.StartAsync();

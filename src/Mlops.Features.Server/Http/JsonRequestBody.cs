@@ -16,7 +16,7 @@ internal static class JsonRequestBody
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    public static async Task<JsonDocument> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    public static async Task<RequestDocument> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         if (!IsJson(request.ContentType))
         {
@@ -36,6 +36,7 @@ internal static class JsonRequestBody
 
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, request.ContentLength ?? Math.Min(4096, limit + 1)));
         var length = 0;
+        var owned = false;
         try
         {
             while (true)
@@ -76,7 +77,7 @@ internal static class JsonRequestBody
             JsonDocument document;
             try
             {
-                // JsonDocument copies what it needs out of the buffer, which goes back to the pool below.
+                // The document reads the buffer for its whole life: the RequestDocument returns it to the pool after it.
                 document = JsonDocument.Parse(buffer.AsMemory(0, length), DocumentOptions);
             }
             catch (JsonException e)
@@ -91,11 +92,15 @@ internal static class JsonRequestBody
                 throw FeatureServerRequestException.BadRequest($"The request body is a JSON {JsonValues.KindName(kind)}; send a JSON object.");
             }
 
-            return document;
+            owned = true;
+            return new RequestDocument(document, buffer);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (!owned)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -135,5 +140,29 @@ internal static class JsonRequestBody
         mediaType = mediaType.Trim();
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+}
+
+/// <summary>A parsed request body and the pooled buffer it reads; disposing releases both, the document first.</summary>
+internal sealed class RequestDocument : IDisposable
+{
+    private readonly JsonDocument _document;
+    private byte[]? _buffer;
+
+    public RequestDocument(JsonDocument document, byte[] buffer)
+    {
+        _document = document;
+        _buffer = buffer;
+    }
+
+    public JsonElement RootElement => _document.RootElement;
+
+    public void Dispose()
+    {
+        _document.Dispose();
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
