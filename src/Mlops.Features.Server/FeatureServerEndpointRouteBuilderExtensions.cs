@@ -32,10 +32,16 @@ public static class FeatureServerEndpointRouteBuilderExtensions
             throw new ArgumentOutOfRangeException(nameof(configure), options.MaxRequestBodyBytes, "FeatureServerOptions.MaxRequestBodyBytes must be positive.");
         }
 
-        var client = endpoints.ServiceProvider.GetService<FeatureStoreClient>()
-            ?? throw new InvalidOperationException("MapFeatureServer needs a FeatureStoreClient in the app's services; register one with services.AddMlops().AddFeatureStore() and an online store (e.g. .AddSqliteOnlineStore()).");
-        var logger = endpoints.ServiceProvider.GetService<ILoggerFactory>()?.CreateLogger("Mlops.Features.Server.FeatureServer") ?? NullLogger.Instance;
-        var handlers = new FeatureServerHandlers(client, options.MaxRequestBodyBytes, logger);
+        // Checked now, built at the first request: building the client here would run its options' validation before
+        // the host starts and reports it.
+        var services = endpoints.ServiceProvider;
+        if (services.GetService<IServiceProviderIsService>() is { } known && !known.IsService(typeof(FeatureStoreClient)))
+        {
+            throw new InvalidOperationException("MapFeatureServer needs a FeatureStoreClient in the app's services; register one with services.AddMlops().AddFeatureStore() and an online store (e.g. .AddSqliteOnlineStore()).");
+        }
+
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Mlops.Features.Server.FeatureServer") ?? NullLogger.Instance;
+        var handlers = new FeatureServerHandlers(services.GetRequiredService<FeatureStoreClient>, options.MaxRequestBodyBytes, logger);
 
         var group = endpoints.MapGroup(string.Empty);
         group.MapPost("/get-online-features", handlers.GetOnlineFeaturesAsync);

@@ -15,16 +15,20 @@ namespace Mlops.Features.Server.Http;
 /// </summary>
 internal sealed partial class FeatureServerHandlers
 {
-    private readonly FeatureStoreClient _client;
+    private readonly Func<FeatureStoreClient> _resolve;
     private readonly long _maxBodyBytes;
     private readonly ILogger _logger;
+    private FeatureStoreClient? _resolved;
 
-    public FeatureServerHandlers(FeatureStoreClient client, long maxBodyBytes, ILogger logger)
+    public FeatureServerHandlers(Func<FeatureStoreClient> client, long maxBodyBytes, ILogger logger)
     {
-        _client = client;
+        _resolve = client;
         _maxBodyBytes = maxBodyBytes;
         _logger = logger;
     }
+
+    // The host's singleton: resolving it twice on a race gives the same instance.
+    private FeatureStoreClient Client => _resolved ??= _resolve();
 
     public Task GetOnlineFeaturesAsync(HttpContext context) => RunAsync(context, "get-online-features", async (root, ct) =>
     {
@@ -58,7 +62,7 @@ internal sealed partial class FeatureServerHandlers
                 : "The request gives both \"features\" and \"feature_service\"; give one.");
         }
 
-        var snapshot = _client.Registry.GetSnapshot();
+        var snapshot = Client.Registry.GetSnapshot();
         FeatureService? featureService = null;
         if (service is not null)
         {
@@ -78,8 +82,8 @@ internal sealed partial class FeatureServerHandlers
 
         var rows = ReadEntities(snapshot, entityColumns);
         var response = featureService is not null
-            ? await _client.GetOnlineFeaturesAsync(rows, featureService, fullFeatureNames, ct).ConfigureAwait(false)
-            : await _client.GetOnlineFeaturesAsync(rows, features!, fullFeatureNames, ct).ConfigureAwait(false);
+            ? await Client.GetOnlineFeaturesAsync(rows, featureService, fullFeatureNames, ct).ConfigureAwait(false)
+            : await Client.GetOnlineFeaturesAsync(rows, features!, fullFeatureNames, ct).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         var writer = new Utf8JsonWriter(context.Response.BodyWriter);
@@ -100,22 +104,22 @@ internal sealed partial class FeatureServerHandlers
             "online_and_offline" => PushMode.OnlineAndOffline,
             _ => throw FeatureServerRequestException.BadRequest($"\"to\" is '{to}'; give \"online\", \"offline\" or \"online_and_offline\"."),
         };
-        var snapshot = _client.Registry.GetSnapshot();
+        var snapshot = Client.Registry.GetSnapshot();
         var view = snapshot.FeatureViews.Values.FirstOrDefault(v => v.Source is PushSource p && p.Name == source)
             ?? throw FeatureServerRequestException.PushSourceNotFound(source, snapshot.Project);
         var frame = DataFrameJson.ToFrame(Required(root, "df"), "df", column =>
             DataFrameJson.DeclaredType(snapshot, view, view.Source.FieldMapping.TryGetValue(column, out var mapped) ? mapped : column));
-        await _client.PushAsync(source, frame, pushMode, ct).ConfigureAwait(false);
+        await Client.PushAsync(source, frame, pushMode, ct).ConfigureAwait(false);
         await WriteNullAsync(context).ConfigureAwait(false);
     });
 
     public Task WriteToOnlineStoreAsync(HttpContext context) => RunAsync(context, "write-to-online-store", async (root, ct) =>
     {
         var name = String(Required(root, "feature_view_name"), "feature_view_name");
-        var snapshot = _client.Registry.GetSnapshot();
+        var snapshot = Client.Registry.GetSnapshot();
         var view = snapshot.FeatureViews.TryGetValue(name, out var found) ? found : throw FeatureServerRequestException.FeatureViewNotFound(name, snapshot.Project);
         var frame = DataFrameJson.ToFrame(Required(root, "df"), "df", column => DataFrameJson.DeclaredType(snapshot, view, column));
-        await _client.WriteToOnlineStoreAsync(name, frame, ct).ConfigureAwait(false);
+        await Client.WriteToOnlineStoreAsync(name, frame, ct).ConfigureAwait(false);
         await WriteNullAsync(context).ConfigureAwait(false);
     });
 
@@ -124,7 +128,7 @@ internal sealed partial class FeatureServerHandlers
         var start = JsonValues.ParseTime(Required(root, "start_ts"), "start_ts");
         var end = JsonValues.ParseTime(Required(root, "end_ts"), "end_ts");
         var views = FeatureViews(root);
-        await _client.MaterializeAsync(start, end, views, null, ct).ConfigureAwait(false);
+        await Client.MaterializeAsync(start, end, views, null, ct).ConfigureAwait(false);
         await WriteNullAsync(context).ConfigureAwait(false);
     });
 
@@ -132,7 +136,7 @@ internal sealed partial class FeatureServerHandlers
     {
         var end = JsonValues.ParseTime(Required(root, "end_ts"), "end_ts");
         var views = FeatureViews(root);
-        await _client.MaterializeIncrementalAsync(end, views, null, ct).ConfigureAwait(false);
+        await Client.MaterializeIncrementalAsync(end, views, null, ct).ConfigureAwait(false);
         await WriteNullAsync(context).ConfigureAwait(false);
     });
 
@@ -141,7 +145,7 @@ internal sealed partial class FeatureServerHandlers
     {
         try
         {
-            _ = _client.Registry.GetSnapshot();
+            _ = Client.Registry.GetSnapshot();
             context.Response.StatusCode = StatusCodes.Status200OK;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -248,7 +252,7 @@ internal sealed partial class FeatureServerHandlers
         }
 
         var names = StringArray(value, "feature_views");
-        var snapshot = _client.Registry.GetSnapshot();
+        var snapshot = Client.Registry.GetSnapshot();
         foreach (var name in names)
         {
             if (!snapshot.FeatureViews.ContainsKey(name))
