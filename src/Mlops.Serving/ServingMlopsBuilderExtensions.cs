@@ -52,6 +52,9 @@ public static class ServingMlopsBuilderExtensions
         services.TryAddSingleton<InferenceService>(provider => provider.GetRequiredService<ServingInferenceService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ServingHostedService>());
 
+        // Models with OnlineFeatures get them from the feature store; requests of other models pass through.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInferenceRequestEnricher, Features.FeatureStoreRequestEnricher>());
+
         // What app.MapInferenceProtocol() needs: gRPC, the API key check, and the Prometheus exporter on the serving meter.
         InferenceProtocolServices.Add(services);
         return builder;

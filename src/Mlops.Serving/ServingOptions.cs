@@ -76,6 +76,22 @@ public sealed class ServedModelOptions
     [Range(1, 256)]
     public int Workers { get; set; } = 1;
 
+    /// <summary>
+    /// Online features this model's requests are completed with before it runs (entity ids in, features looked up in
+    /// the feature store added as inputs); null (the default) for none. Needs <c>.AddFeatureStore()</c> on the builder.
+    /// </summary>
+    public Features.OnlineFeatureInputs? OnlineFeatures { get; set; }
+
+    /// <summary>Sets <see cref="OnlineFeatures"/>; returns these options.</summary>
+    public ServedModelOptions WithOnlineFeatures(Action<Features.OnlineFeatureInputs> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var features = new Features.OnlineFeatureInputs();
+        configure(features);
+        OnlineFeatures = features;
+        return this;
+    }
+
     /// <summary>Sets <see cref="MaxBatchSize"/> and <see cref="MaxBatchTime"/>; returns these options.</summary>
     public ServedModelOptions WithBatching(int maxBatchSize, TimeSpan maxBatchTime)
     {

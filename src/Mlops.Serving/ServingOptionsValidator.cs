@@ -62,6 +62,19 @@ public sealed class ServingOptionsValidator : IValidateOptions<ServingOptions>
                 failures.Add($"{path}:Workers must be at least 1, not {served.Workers}.");
             }
 
+            if (served.OnlineFeatures is { } online)
+            {
+                if (online.EntityInputs.Count == 0 || online.EntityInputs.Any(string.IsNullOrWhiteSpace))
+                {
+                    failures.Add($"{path}:OnlineFeatures:EntityInputs must name the request inputs that hold the entities' join keys (such as user_id).");
+                }
+
+                if (online.Features.Count == 0 || online.Features.Any(f => f is null || f.IndexOf(':', StringComparison.Ordinal) <= 0 || f.EndsWith(':')))
+                {
+                    failures.Add($"{path}:OnlineFeatures:Features must list features as view:feature references, not [{string.Join(", ", online.Features)}].");
+                }
+            }
+
             if (options.Experiments.ContainsKey(model))
             {
                 failures.Add($"{path}: '{model}' is both a model and a traffic experiment ({Root}:Experiments:{model}); clients could not tell which they call.");
