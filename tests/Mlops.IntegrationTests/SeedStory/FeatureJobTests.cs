@@ -91,7 +91,7 @@ public sealed class FeatureJobTests : IDisposable
     }
 
     [Fact]
-    public void The_seed_pipeline_prepares_trains_with_two_workers_evaluates_and_skips_deployment_until_serving_lands()
+    public void The_seed_pipeline_prepares_trains_with_two_workers_evaluates_deploys_and_the_champion_serves()
     {
         var assembly = typeof(FeatureJob).Assembly.Location;
         var root = Path.Combine(_root, "pipeline");
@@ -102,7 +102,9 @@ public sealed class FeatureJobTests : IDisposable
         Assert.Matches(@"data_preprocessing\s+✔ success", first.Output);
         Assert.Matches(@"model_training\s+✔ success", first.Output);
         Assert.Matches(@"model_evaluation\s+✔ success", first.Output);
-        Assert.Matches(@"model_deployment\s+↷ skipped", first.Output);
+        Assert.Matches(@"model_deployment\s+✔ success", first.Output);
+        Assert.Contains("registered recsys v1", first.Output, StringComparison.Ordinal);
+        Assert.Contains("as the first @champion", first.Output, StringComparison.Ordinal);
         Assert.Contains("[rank 0] Epoch 2/2", first.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(root, "processed_features", "_SUCCESS")));
         Assert.True(File.Exists(Path.Combine(root, "model", "model.safetensors")));
@@ -118,6 +120,13 @@ public sealed class FeatureJobTests : IDisposable
         var majority = run.Data.GetMetric("eval_majority_accuracy")!.Value;
         Assert.True(accuracy > majority, $"the model ({accuracy}) must beat always predicting the majority class ({majority}): the synthetic label depends on the features");
         Assert.Contains($"run {run.Info.RunId} in experiment", first.Output, StringComparison.Ordinal);
+
+        // Deployment registered the run's model and pointed @champion at it; serve answers with it over OIP.
+        var champion = tracking.Registry.GetModelVersionByAlias("recsys", "champion");
+        Assert.Equal((run.Info.RunId, "1"), (champion.RunId, champion.Version));
+        var serve = Run(assembly, "serve", "--dir", root, "--once");
+        Assert.True(serve.ExitCode == 0, serve.Output);
+        Assert.Matches(@"3 rows of \d+ features -> recsys v1: click probability 0\.\d{4}, 0\.\d{4}, 0\.\d{4}", serve.Output);
     }
 
     [Fact]
