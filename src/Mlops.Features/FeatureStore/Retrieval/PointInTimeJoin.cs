@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apache.Arrow;
 using Array = System.Array;
 using Apache.Arrow.Types;
@@ -47,7 +48,7 @@ internal static class PointInTimeJoin
                 results.Add(JoinView(entities, timestampColumn, slice, settings, folder, stats, ct));
             }
 
-            foreach (var batch in Assemble(entities, slices, results, schema, ct))
+            foreach (var batch in Assemble(entities, slices, results, schema, stats, ct))
             {
                 yield return batch;
             }
@@ -81,6 +82,7 @@ internal static class PointInTimeJoin
         stats.Partitions = Math.Max(stats.Partitions, partitions);
 
         using var entityParts = new SpillPartitioner(entitySchema, partitions, settings.BudgetBytes / 2, folder, stats);
+        var phase = Stopwatch.GetTimestamp();
         long minTs = long.MaxValue, maxTs = long.MinValue, row = 0;
         foreach (var batch in entities.ReadBatches(ct))
         {
@@ -90,6 +92,7 @@ internal static class PointInTimeJoin
             row += batch.Length;
         }
 
+        stats.EntityPartitioning += Stopwatch.GetElapsedTime(phase);
         var resultSchema = ResultSchema(featureSchema, slice);
         var results = new SpillPartitioner(resultSchema, partitions, settings.BudgetBytes / 4, folder, stats);
         if (row == 0)
@@ -100,6 +103,7 @@ internal static class PointInTimeJoin
         // Feast's scan bounds: nothing newer than the latest entity row, nothing older than the earliest one minus the TTL.
         var lo = Math.Max(slice.MinEventMicros, slice.TtlMicros == 0 ? long.MinValue : minTs - slice.TtlMicros);
         using var featureParts = new SpillPartitioner(featureSchema, partitions, settings.BudgetBytes / 2, folder, stats);
+        phase = Stopwatch.GetTimestamp();
         foreach (var batch in slice.Source.ReadBatches(ct))
         {
             var partition = new int[batch.Length];
@@ -107,6 +111,8 @@ internal static class PointInTimeJoin
             stats.FeatureRows += batch.Length;
         }
 
+        stats.FeaturePartitioning += Stopwatch.GetElapsedTime(phase);
+        phase = Stopwatch.GetTimestamp();
         for (var p = 0; p < partitions; p++)
         {
             ct.ThrowIfCancellationRequested();
@@ -119,13 +125,14 @@ internal static class PointInTimeJoin
 
             var f = featureParts.Load(p);
             stats.ObservePartition(e.Length + (f?.Length ?? 0));
-            var joined = MergePartition(e, f, slice, resultSchema);
+            var joined = MergePartition(e, f, slice, resultSchema, stats);
             for (var offset = 0; offset < joined.Length; offset += OutputBatchRows)
             {
                 results.Add(p, offset == 0 && joined.Length <= OutputBatchRows ? joined : Frame.Slice(joined, offset, Math.Min(OutputBatchRows, joined.Length - offset)));
             }
         }
 
+        stats.Merging += Stopwatch.GetElapsedTime(phase);
         return results;
     }
 
@@ -137,14 +144,16 @@ internal static class PointInTimeJoin
     }
 
     /// <summary>Sort-merge of one partition: for each entity row the matching feature row (or none), as a batch sorted by entity row.</summary>
-    private static RecordBatch MergePartition(RecordBatch e, RecordBatch? f, ViewSlice slice, Schema resultSchema)
+    private static RecordBatch MergePartition(RecordBatch e, RecordBatch? f, ViewSlice slice, Schema resultSchema, SpillStatistics stats)
     {
         var keyCount = slice.JoinKeys.Count;
         var eHash = KeyArrays.Values(e.Column(0));
         var eKeys = Enumerable.Range(1, keyCount).Select(e.Column).ToArray();
         var eTs = KeyArrays.Values(e.Column(keyCount + 1));
         var eRow = KeyArrays.Values(e.Column(keyCount + 2));
+        var sorting = Stopwatch.GetTimestamp();
         var eOrder = SortedOrder(eHash, eKeys, eTs, null);
+        stats.Sorting += Stopwatch.GetElapsedTime(sorting);
         var take = new int[e.Length];
         Array.Fill(take, -1);
         if (f is not null)
@@ -153,7 +162,9 @@ internal static class PointInTimeJoin
             var fKeys = Enumerable.Range(1, keyCount).Select(f.Column).ToArray();
             var fTs = KeyArrays.Values(f.Column(keyCount + 1));
             var fCreated = CreatedValues(f.Column(keyCount + 2));
+            sorting = Stopwatch.GetTimestamp();
             var fOrder = SortedOrder(fHash, fKeys, fTs, fCreated);
+            stats.Sorting += Stopwatch.GetElapsedTime(sorting);
             var ttl = slice.TtlMicros;
             int cursor = 0, best = -1;
             foreach (var er in eOrder)
@@ -241,12 +252,13 @@ internal static class PointInTimeJoin
     private static IArrowArray EmptyOf(IArrowType type) => ColumnBuilder.Create(type, 1).Build();
 
     /// <summary>Streams the output in entity order, gathering each view's features from its partitions' sorted results.</summary>
-    private static IEnumerable<RecordBatch> Assemble(Frame entities, IReadOnlyList<ViewSlice> slices, List<SpillPartitioner> results, Schema schema, CancellationToken ct)
+    private static IEnumerable<RecordBatch> Assemble(Frame entities, IReadOnlyList<ViewSlice> slices, List<SpillPartitioner> results, Schema schema, SpillStatistics stats, CancellationToken ct)
     {
         var cursors = results.Select(r => Enumerable.Range(0, r.Count).Select(p => new ResultCursor(r.Read(p))).ToArray()).ToArray();
         try
         {
             long first = 0;
+            var phase = Stopwatch.GetTimestamp();
             foreach (var batch in entities.ReadBatches(ct))
             {
                 var columns = new List<IArrowArray>(schema.FieldsList.Count);
@@ -257,8 +269,12 @@ internal static class PointInTimeJoin
                 }
 
                 first += batch.Length;
+                stats.Assembling += Stopwatch.GetElapsedTime(phase);
                 yield return new RecordBatch(schema, columns, batch.Length);
+                phase = Stopwatch.GetTimestamp();
             }
+
+            stats.Assembling += Stopwatch.GetElapsedTime(phase);
         }
         finally
         {
