@@ -222,13 +222,32 @@ internal static class PointInTimeJoin
     /// <summary>Row positions sorted by (hash, key, event time, created time, position).</summary>
     internal static int[] SortedOrder(long[] hash, IArrowArray[] keys, long[] ts, long[]? created)
     {
-        var order = new int[hash.Length];
-        for (var i = 0; i < order.Length; i++)
+        // The rows are sorted as an array of structs with a struct comparer, which the JIT specializes and inlines:
+        // several times faster than sorting positions through an interface comparer reading four columns. A single
+        // integer key (the common case) is in the struct; other keys are compared through their columns on hash ties.
+        var singleInteger = keys.Length == 1 && keys[0] is Int64Array;
+        var keyValues = singleInteger ? ((Int64Array)keys[0]).Values : default;
+        var rows = new SortRow[hash.Length];
+        for (var i = 0; i < rows.Length; i++)
         {
-            order[i] = i;
+            rows[i] = new SortRow(hash[i], singleInteger ? keyValues[i] : 0, ts[i], created is null ? 0 : created[i], i);
         }
 
-        Array.Sort(order, new RowComparer(hash, keys, ts, created));
+        if (singleInteger)
+        {
+            rows.AsSpan().Sort(default(IntegerKeyOrder));
+        }
+        else
+        {
+            rows.AsSpan().Sort(new ColumnKeyOrder(keys));
+        }
+
+        var order = new int[rows.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = rows[i].Position;
+        }
+
         return order;
     }
 
@@ -364,32 +383,46 @@ internal static class PointInTimeJoin
         public void Dispose() => _source.Dispose();
     }
 
-    private sealed class RowComparer(long[] hash, IArrowArray[] keys, long[] ts, long[]? created) : IComparer<int>
+    /// <summary>One row's sort key; <see cref="Key"/> holds the key only when it is a single integer.</summary>
+    private readonly record struct SortRow(long Hash, long Key, long Ts, long Created, int Position);
+
+    /// <summary>(hash, key, event time, created time, position) for a single integer key.</summary>
+    private readonly struct IntegerKeyOrder : IComparer<SortRow>
     {
-        public int Compare(int a, int b)
+        public int Compare(SortRow a, SortRow b) =>
+            a.Hash != b.Hash ? (a.Hash < b.Hash ? -1 : 1)
+            : a.Key != b.Key ? (a.Key < b.Key ? -1 : 1)
+            : Rest(a, b);
+
+        /// <summary>The order after the key: event time, created time, position.</summary>
+        public static int Rest(in SortRow a, in SortRow b) =>
+            a.Ts != b.Ts ? (a.Ts < b.Ts ? -1 : 1)
+            : a.Created != b.Created ? (a.Created < b.Created ? -1 : 1)
+            : a.Position.CompareTo(b.Position);
+    }
+
+    /// <summary>(hash, key, event time, created time, position) for string or several keys, read from the columns on a hash tie.</summary>
+    private readonly struct ColumnKeyOrder(IArrowArray[] keys) : IComparer<SortRow>
+    {
+        public int Compare(SortRow a, SortRow b)
         {
-            var c = KeyArrays.CompareKeys(hash, keys, a, hash, keys, b);
-            if (c != 0)
+            if (a.Hash != b.Hash)
             {
-                return c;
+                return a.Hash < b.Hash ? -1 : 1;
             }
 
-            c = ts[a].CompareTo(ts[b]);
-            if (c != 0)
+            for (var k = 0; k < keys.Length; k++)
             {
-                return c;
-            }
-
-            if (created is not null)
-            {
-                c = created[a].CompareTo(created[b]);
+                var c = keys[k] is Int64Array ints
+                    ? ints.Values[a.Position].CompareTo(ints.Values[b.Position])
+                    : ((StringArray)keys[k]).GetBytes(a.Position).SequenceCompareTo(((StringArray)keys[k]).GetBytes(b.Position));
                 if (c != 0)
                 {
                     return c;
                 }
             }
 
-            return a.CompareTo(b);
+            return IntegerKeyOrder.Rest(a, b);
         }
     }
 }
