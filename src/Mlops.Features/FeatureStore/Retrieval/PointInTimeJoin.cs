@@ -12,7 +12,8 @@ namespace Mlops.Features.FeatureStore.Retrieval;
 /// each partition is sorted by (key, event time, created time) and merged, so each entity row finds the latest feature
 /// row with its key, <c>event_ts &lt;= entity_ts</c> and, with a TTL, <c>event_ts &gt;= entity_ts - ttl</c> (ties:
 /// the latest created time, then the row read last). Matches are gathered per partition, sorted by entity row, and
-/// streamed back in entity order. Memory is bounded by one partition, not by the feature table.
+/// streamed back in entity order. Partitions merge in parallel (the session's degree of parallelism); memory is
+/// bounded by that many partitions, not by the feature table.
 /// </summary>
 internal static class PointInTimeJoin
 {
@@ -113,22 +114,75 @@ internal static class PointInTimeJoin
 
         stats.FeaturePartitioning += Stopwatch.GetElapsedTime(phase);
         phase = Stopwatch.GetTimestamp();
-        for (var p = 0; p < partitions; p++)
+        // Partitions are independent: up to the session's degree of parallelism are sorted and merged at once (so
+        // memory holds that many partitions). The partitioners are not thread-safe: loads and adds take the gate.
+        var gate = new object();
+        var next = -1;
+        var failed = false;
+        void Merge()
         {
-            ct.ThrowIfCancellationRequested();
-            var e = entityParts.Load(p);
-            if (e is null)
+            while (!Volatile.Read(ref failed))
             {
-                featureParts.Load(p);
-                continue;
-            }
+                var p = Interlocked.Increment(ref next);
+                if (p >= partitions)
+                {
+                    return;
+                }
 
-            var f = featureParts.Load(p);
-            stats.ObservePartition(e.Length + (f?.Length ?? 0));
-            var joined = MergePartition(e, f, slice, resultSchema, stats);
-            for (var offset = 0; offset < joined.Length; offset += OutputBatchRows)
+                try
+                {
+                    ct.ThrowIfCancellationRequested();
+                    RecordBatch? e, f;
+                    lock (gate)
+                    {
+                        e = entityParts.Load(p);
+                        f = featureParts.Load(p);
+                    }
+
+                    if (e is null)
+                    {
+                        continue;
+                    }
+
+                    var joined = MergePartition(e, f, slice, resultSchema, out var sorting);
+                    lock (gate)
+                    {
+                        stats.ObservePartition(e.Length + (f?.Length ?? 0));
+                        stats.Sorting += sorting;
+                        for (var offset = 0; offset < joined.Length; offset += OutputBatchRows)
+                        {
+                            results.Add(p, offset == 0 && joined.Length <= OutputBatchRows ? joined : Frame.Slice(joined, offset, Math.Min(OutputBatchRows, joined.Length - offset)));
+                        }
+                    }
+                }
+                catch
+                {
+                    Volatile.Write(ref failed, true);
+                    throw;
+                }
+            }
+        }
+
+        var workers = new Task[Math.Clamp(slice.Source.Session.DegreeOfParallelism, 1, partitions) - 1];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            workers[w] = Task.Factory.StartNew(Merge, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        try
+        {
+            Merge();
+        }
+        finally
+        {
+            // Every worker is done before the partitioners are disposed; a worker's failure surfaces unwrapped.
+            try
             {
-                results.Add(p, offset == 0 && joined.Length <= OutputBatchRows ? joined : Frame.Slice(joined, offset, Math.Min(OutputBatchRows, joined.Length - offset)));
+                Task.WaitAll(workers);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
         }
 
@@ -144,16 +198,16 @@ internal static class PointInTimeJoin
     }
 
     /// <summary>Sort-merge of one partition: for each entity row the matching feature row (or none), as a batch sorted by entity row.</summary>
-    private static RecordBatch MergePartition(RecordBatch e, RecordBatch? f, ViewSlice slice, Schema resultSchema, SpillStatistics stats)
+    private static RecordBatch MergePartition(RecordBatch e, RecordBatch? f, ViewSlice slice, Schema resultSchema, out TimeSpan sorting)
     {
         var keyCount = slice.JoinKeys.Count;
         var eHash = KeyArrays.Values(e.Column(0));
         var eKeys = Enumerable.Range(1, keyCount).Select(e.Column).ToArray();
         var eTs = KeyArrays.Values(e.Column(keyCount + 1));
         var eRow = KeyArrays.Values(e.Column(keyCount + 2));
-        var sorting = Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var eOrder = SortedOrder(eHash, eKeys, eTs, null);
-        stats.Sorting += Stopwatch.GetElapsedTime(sorting);
+        sorting = Stopwatch.GetElapsedTime(started);
         var take = new int[e.Length];
         Array.Fill(take, -1);
         if (f is not null)
@@ -162,9 +216,9 @@ internal static class PointInTimeJoin
             var fKeys = Enumerable.Range(1, keyCount).Select(f.Column).ToArray();
             var fTs = KeyArrays.Values(f.Column(keyCount + 1));
             var fCreated = CreatedValues(f.Column(keyCount + 2));
-            sorting = Stopwatch.GetTimestamp();
+            started = Stopwatch.GetTimestamp();
             var fOrder = SortedOrder(fHash, fKeys, fTs, fCreated);
-            stats.Sorting += Stopwatch.GetElapsedTime(sorting);
+            sorting += Stopwatch.GetElapsedTime(started);
             var ttl = slice.TtlMicros;
             int cursor = 0, best = -1;
             foreach (var er in eOrder)
