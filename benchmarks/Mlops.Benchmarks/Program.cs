@@ -14,6 +14,7 @@ using Mlops.Benchmarks;
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- training-gpu [--device cuda|cpu] [--configs seed-b1024,...] [--libtorch DIR] | training-cuda-check   (GPU: Fit vs plain TorchSharp; tools/gpu-check.sh)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- serving [--warmup 30] [--duration 20] [--connections 64]   (OIP servers with wrk vs a bare Kestrel MLP)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- online [--entities 10000] [--reads 20000] [--batches 500] [--seconds 5]   (online stores vs raw SQLite / Redis clients)
+//   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- pit-join [--entities 1000000] [--features 10000000] [--keys 100000] [--repeats 3] [--threads 2] [--budgets 256m,16m] [--dir D]   (GetHistoricalFeatures vs DuckDB ASOF JOIN, results checked equal)
 //   dotnet run -c Release --project benchmarks/Mlops.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Take*]
 if (args.Length >= 4 && args[0] == "engine")
 {
@@ -71,11 +72,16 @@ if (args.Length >= 1 && args[0] == "online")
     return await Mlops.Benchmarks.FeatureStore.OnlineStoreBenchmark.RunAsync(args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]));
 }
 
+if (args.Length >= 1 && args[0] == "pit-join")
+{
+    return await Mlops.Benchmarks.FeatureStore.PointInTimeJoinBenchmark.RunAsync(args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]));
+}
+
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(SeedJobComparison).Assembly).Run(args[1..]);
     return 0;
 }
 
-Console.Error.WriteLine("usage: Mlops.Benchmarks seedjob [--clicks N] [--repeats R] [--dir D] | seedjob-stages [--clicks N] | pipelines [--tasks N] [--repeats R] | collectives [--ranks 2,4] [--max-mb N] | tracking [--runs N] | online [--entities N] [--reads N] | bdn [BenchmarkDotNet args]");
+Console.Error.WriteLine("usage: Mlops.Benchmarks seedjob [--clicks N] [--repeats R] [--dir D] | seedjob-stages [--clicks N] | pipelines [--tasks N] [--repeats R] | collectives [--ranks 2,4] [--max-mb N] | tracking [--runs N] | online [--entities N] [--reads N] | pit-join [--entities N] [--features N] [--repeats R] | bdn [BenchmarkDotNet args]");
 return 2;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apache.Arrow;
 using Array = System.Array;
 using Apache.Arrow.Types;
@@ -11,7 +12,8 @@ namespace Mlops.Features.FeatureStore.Retrieval;
 /// each partition is sorted by (key, event time, created time) and merged, so each entity row finds the latest feature
 /// row with its key, <c>event_ts &lt;= entity_ts</c> and, with a TTL, <c>event_ts &gt;= entity_ts - ttl</c> (ties:
 /// the latest created time, then the row read last). Matches are gathered per partition, sorted by entity row, and
-/// streamed back in entity order. Memory is bounded by one partition, not by the feature table.
+/// streamed back in entity order. Partitions merge in parallel (the session's degree of parallelism); memory is
+/// bounded by that many partitions, not by the feature table.
 /// </summary>
 internal static class PointInTimeJoin
 {
@@ -47,7 +49,7 @@ internal static class PointInTimeJoin
                 results.Add(JoinView(entities, timestampColumn, slice, settings, folder, stats, ct));
             }
 
-            foreach (var batch in Assemble(entities, slices, results, schema, ct))
+            foreach (var batch in Assemble(entities, slices, results, schema, stats, ct))
             {
                 yield return batch;
             }
@@ -81,6 +83,7 @@ internal static class PointInTimeJoin
         stats.Partitions = Math.Max(stats.Partitions, partitions);
 
         using var entityParts = new SpillPartitioner(entitySchema, partitions, settings.BudgetBytes / 2, folder, stats);
+        var phase = Stopwatch.GetTimestamp();
         long minTs = long.MaxValue, maxTs = long.MinValue, row = 0;
         foreach (var batch in entities.ReadBatches(ct))
         {
@@ -90,6 +93,7 @@ internal static class PointInTimeJoin
             row += batch.Length;
         }
 
+        stats.EntityPartitioning += Stopwatch.GetElapsedTime(phase);
         var resultSchema = ResultSchema(featureSchema, slice);
         var results = new SpillPartitioner(resultSchema, partitions, settings.BudgetBytes / 4, folder, stats);
         if (row == 0)
@@ -100,6 +104,7 @@ internal static class PointInTimeJoin
         // Feast's scan bounds: nothing newer than the latest entity row, nothing older than the earliest one minus the TTL.
         var lo = Math.Max(slice.MinEventMicros, slice.TtlMicros == 0 ? long.MinValue : minTs - slice.TtlMicros);
         using var featureParts = new SpillPartitioner(featureSchema, partitions, settings.BudgetBytes / 2, folder, stats);
+        phase = Stopwatch.GetTimestamp();
         foreach (var batch in slice.Source.ReadBatches(ct))
         {
             var partition = new int[batch.Length];
@@ -107,25 +112,81 @@ internal static class PointInTimeJoin
             stats.FeatureRows += batch.Length;
         }
 
-        for (var p = 0; p < partitions; p++)
+        stats.FeaturePartitioning += Stopwatch.GetElapsedTime(phase);
+        phase = Stopwatch.GetTimestamp();
+        // Partitions are independent: up to the session's degree of parallelism are sorted and merged at once (so
+        // memory holds that many partitions). The partitioners are not thread-safe: loads and adds take the gate.
+        var gate = new object();
+        var next = -1;
+        var failed = false;
+        void Merge()
         {
-            ct.ThrowIfCancellationRequested();
-            var e = entityParts.Load(p);
-            if (e is null)
+            while (!Volatile.Read(ref failed))
             {
-                featureParts.Load(p);
-                continue;
-            }
+                var p = Interlocked.Increment(ref next);
+                if (p >= partitions)
+                {
+                    return;
+                }
 
-            var f = featureParts.Load(p);
-            stats.ObservePartition(e.Length + (f?.Length ?? 0));
-            var joined = MergePartition(e, f, slice, resultSchema);
-            for (var offset = 0; offset < joined.Length; offset += OutputBatchRows)
-            {
-                results.Add(p, offset == 0 && joined.Length <= OutputBatchRows ? joined : Frame.Slice(joined, offset, Math.Min(OutputBatchRows, joined.Length - offset)));
+                try
+                {
+                    ct.ThrowIfCancellationRequested();
+                    RecordBatch? e, f;
+                    lock (gate)
+                    {
+                        e = entityParts.Load(p);
+                        f = featureParts.Load(p);
+                    }
+
+                    if (e is null)
+                    {
+                        continue;
+                    }
+
+                    var joined = MergePartition(e, f, slice, resultSchema, out var sorting);
+                    lock (gate)
+                    {
+                        stats.ObservePartition(e.Length + (f?.Length ?? 0));
+                        stats.Sorting += sorting;
+                        for (var offset = 0; offset < joined.Length; offset += OutputBatchRows)
+                        {
+                            results.Add(p, offset == 0 && joined.Length <= OutputBatchRows ? joined : Frame.Slice(joined, offset, Math.Min(OutputBatchRows, joined.Length - offset)));
+                        }
+                    }
+                }
+                catch
+                {
+                    Volatile.Write(ref failed, true);
+                    throw;
+                }
             }
         }
 
+        var workers = new Task[Math.Clamp(slice.Source.Session.DegreeOfParallelism, 1, partitions) - 1];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            workers[w] = Task.Factory.StartNew(Merge, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        try
+        {
+            Merge();
+        }
+        finally
+        {
+            // Every worker is done before the partitioners are disposed; a worker's failure surfaces unwrapped.
+            try
+            {
+                Task.WaitAll(workers);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        }
+
+        stats.Merging += Stopwatch.GetElapsedTime(phase);
         return results;
     }
 
@@ -137,14 +198,16 @@ internal static class PointInTimeJoin
     }
 
     /// <summary>Sort-merge of one partition: for each entity row the matching feature row (or none), as a batch sorted by entity row.</summary>
-    private static RecordBatch MergePartition(RecordBatch e, RecordBatch? f, ViewSlice slice, Schema resultSchema)
+    private static RecordBatch MergePartition(RecordBatch e, RecordBatch? f, ViewSlice slice, Schema resultSchema, out TimeSpan sorting)
     {
         var keyCount = slice.JoinKeys.Count;
         var eHash = KeyArrays.Values(e.Column(0));
         var eKeys = Enumerable.Range(1, keyCount).Select(e.Column).ToArray();
         var eTs = KeyArrays.Values(e.Column(keyCount + 1));
         var eRow = KeyArrays.Values(e.Column(keyCount + 2));
+        var started = Stopwatch.GetTimestamp();
         var eOrder = SortedOrder(eHash, eKeys, eTs, null);
+        sorting = Stopwatch.GetElapsedTime(started);
         var take = new int[e.Length];
         Array.Fill(take, -1);
         if (f is not null)
@@ -153,7 +216,9 @@ internal static class PointInTimeJoin
             var fKeys = Enumerable.Range(1, keyCount).Select(f.Column).ToArray();
             var fTs = KeyArrays.Values(f.Column(keyCount + 1));
             var fCreated = CreatedValues(f.Column(keyCount + 2));
+            started = Stopwatch.GetTimestamp();
             var fOrder = SortedOrder(fHash, fKeys, fTs, fCreated);
+            sorting += Stopwatch.GetElapsedTime(started);
             var ttl = slice.TtlMicros;
             int cursor = 0, best = -1;
             foreach (var er in eOrder)
@@ -211,13 +276,32 @@ internal static class PointInTimeJoin
     /// <summary>Row positions sorted by (hash, key, event time, created time, position).</summary>
     internal static int[] SortedOrder(long[] hash, IArrowArray[] keys, long[] ts, long[]? created)
     {
-        var order = new int[hash.Length];
-        for (var i = 0; i < order.Length; i++)
+        // The rows are sorted as an array of structs with a struct comparer, which the JIT specializes and inlines:
+        // several times faster than sorting positions through an interface comparer reading four columns. A single
+        // integer key (the common case) is in the struct; other keys are compared through their columns on hash ties.
+        var singleInteger = keys.Length == 1 && keys[0] is Int64Array;
+        var keyValues = singleInteger ? ((Int64Array)keys[0]).Values : default;
+        var rows = new SortRow[hash.Length];
+        for (var i = 0; i < rows.Length; i++)
         {
-            order[i] = i;
+            rows[i] = new SortRow(hash[i], singleInteger ? keyValues[i] : 0, ts[i], created is null ? 0 : created[i], i);
         }
 
-        Array.Sort(order, new RowComparer(hash, keys, ts, created));
+        if (singleInteger)
+        {
+            rows.AsSpan().Sort(default(IntegerKeyOrder));
+        }
+        else
+        {
+            rows.AsSpan().Sort(new ColumnKeyOrder(keys));
+        }
+
+        var order = new int[rows.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = rows[i].Position;
+        }
+
         return order;
     }
 
@@ -241,12 +325,13 @@ internal static class PointInTimeJoin
     private static IArrowArray EmptyOf(IArrowType type) => ColumnBuilder.Create(type, 1).Build();
 
     /// <summary>Streams the output in entity order, gathering each view's features from its partitions' sorted results.</summary>
-    private static IEnumerable<RecordBatch> Assemble(Frame entities, IReadOnlyList<ViewSlice> slices, List<SpillPartitioner> results, Schema schema, CancellationToken ct)
+    private static IEnumerable<RecordBatch> Assemble(Frame entities, IReadOnlyList<ViewSlice> slices, List<SpillPartitioner> results, Schema schema, SpillStatistics stats, CancellationToken ct)
     {
         var cursors = results.Select(r => Enumerable.Range(0, r.Count).Select(p => new ResultCursor(r.Read(p))).ToArray()).ToArray();
         try
         {
             long first = 0;
+            var phase = Stopwatch.GetTimestamp();
             foreach (var batch in entities.ReadBatches(ct))
             {
                 var columns = new List<IArrowArray>(schema.FieldsList.Count);
@@ -257,8 +342,12 @@ internal static class PointInTimeJoin
                 }
 
                 first += batch.Length;
+                stats.Assembling += Stopwatch.GetElapsedTime(phase);
                 yield return new RecordBatch(schema, columns, batch.Length);
+                phase = Stopwatch.GetTimestamp();
             }
+
+            stats.Assembling += Stopwatch.GetElapsedTime(phase);
         }
         finally
         {
@@ -348,32 +437,46 @@ internal static class PointInTimeJoin
         public void Dispose() => _source.Dispose();
     }
 
-    private sealed class RowComparer(long[] hash, IArrowArray[] keys, long[] ts, long[]? created) : IComparer<int>
+    /// <summary>One row's sort key; <see cref="Key"/> holds the key only when it is a single integer.</summary>
+    private readonly record struct SortRow(long Hash, long Key, long Ts, long Created, int Position);
+
+    /// <summary>(hash, key, event time, created time, position) for a single integer key.</summary>
+    private readonly struct IntegerKeyOrder : IComparer<SortRow>
     {
-        public int Compare(int a, int b)
+        public int Compare(SortRow a, SortRow b) =>
+            a.Hash != b.Hash ? (a.Hash < b.Hash ? -1 : 1)
+            : a.Key != b.Key ? (a.Key < b.Key ? -1 : 1)
+            : Rest(a, b);
+
+        /// <summary>The order after the key: event time, created time, position.</summary>
+        public static int Rest(in SortRow a, in SortRow b) =>
+            a.Ts != b.Ts ? (a.Ts < b.Ts ? -1 : 1)
+            : a.Created != b.Created ? (a.Created < b.Created ? -1 : 1)
+            : a.Position.CompareTo(b.Position);
+    }
+
+    /// <summary>(hash, key, event time, created time, position) for string or several keys, read from the columns on a hash tie.</summary>
+    private readonly struct ColumnKeyOrder(IArrowArray[] keys) : IComparer<SortRow>
+    {
+        public int Compare(SortRow a, SortRow b)
         {
-            var c = KeyArrays.CompareKeys(hash, keys, a, hash, keys, b);
-            if (c != 0)
+            if (a.Hash != b.Hash)
             {
-                return c;
+                return a.Hash < b.Hash ? -1 : 1;
             }
 
-            c = ts[a].CompareTo(ts[b]);
-            if (c != 0)
+            for (var k = 0; k < keys.Length; k++)
             {
-                return c;
-            }
-
-            if (created is not null)
-            {
-                c = created[a].CompareTo(created[b]);
+                var c = keys[k] is Int64Array ints
+                    ? ints.Values[a.Position].CompareTo(ints.Values[b.Position])
+                    : ((StringArray)keys[k]).GetBytes(a.Position).SequenceCompareTo(((StringArray)keys[k]).GetBytes(b.Position));
                 if (c != 0)
                 {
                     return c;
                 }
             }
 
-            return a.CompareTo(b);
+            return IntegerKeyOrder.Rest(a, b);
         }
     }
 }

@@ -19,6 +19,21 @@ internal sealed class SpillStatistics
 
     public long FeatureRows { get; set; }
 
+    /// <summary>Reading, normalizing and partitioning the entity rows (every view).</summary>
+    public TimeSpan EntityPartitioning { get; set; }
+
+    /// <summary>Reading, normalizing, partitioning and spilling the feature rows (every view).</summary>
+    public TimeSpan FeaturePartitioning { get; set; }
+
+    /// <summary>Loading, sorting and merging the partitions (every view).</summary>
+    public TimeSpan Merging { get; set; }
+
+    /// <summary>Of <see cref="Merging"/>, sorting the partitions' rows.</summary>
+    public TimeSpan Sorting { get; set; }
+
+    /// <summary>Reading the entity rows again and gathering each view's features beside them (excluding the consumer's time).</summary>
+    public TimeSpan Assembling { get; set; }
+
     public void ObservePartition(long rows) => PeakPartitionRows = Math.Max(PeakPartitionRows, rows);
 }
 
